@@ -1,0 +1,87 @@
+import { AppRole, EnvironmentVariables, NodeEnv, validateEnvironment } from './environment';
+
+/** Typed, validated configuration. The only way the code learns about its environment. */
+export class AppConfig {
+  constructor(private readonly env: EnvironmentVariables) {}
+
+  get nodeEnv(): NodeEnv {
+    return this.env.NODE_ENV;
+  }
+  get isProduction(): boolean {
+    return this.env.NODE_ENV === NodeEnv.Production;
+  }
+  get role(): AppRole {
+    return this.env.APP_ROLE;
+  }
+  get runsApi(): boolean {
+    return this.env.APP_ROLE !== AppRole.Worker;
+  }
+  get runsWorkers(): boolean {
+    return this.env.APP_ROLE !== AppRole.Api;
+  }
+  get port(): number {
+    return this.env.PORT;
+  }
+  get host(): string {
+    return this.env.HOST;
+  }
+  get publicUrl(): string {
+    return this.env.PUBLIC_URL ?? `http://localhost:${this.env.PORT}`;
+  }
+  get databaseUrl(): string {
+    return this.env.DATABASE_URL;
+  }
+  get databasePoolSize(): number {
+    return this.env.DATABASE_POOL_SIZE;
+  }
+  get redisUrl(): string {
+    return this.env.REDIS_URL;
+  }
+  /** Namespace for every Redis key this deployment writes (queues, rate limits, socket.io channels). */
+  get redisPrefix(): string {
+    return this.env.REDIS_PREFIX;
+  }
+  get jwtSecret(): string {
+    return this.env.JWT_SECRET;
+  }
+  get codePepper(): string {
+    return this.env.CODE_PEPPER;
+  }
+  get accessTokenTtlSeconds(): number {
+    return this.env.ACCESS_TOKEN_TTL_SECONDS;
+  }
+  get refreshTokenTtlDays(): number {
+    return this.env.REFRESH_TOKEN_TTL_DAYS;
+  }
+  get passwordHashing(): { memoryCost: number; timeCost: number } {
+    return { memoryCost: this.env.PASSWORD_MEMORY_KIB, timeCost: this.env.PASSWORD_TIME_COST };
+  }
+  get smsGateway(): { url?: string; secret?: string } {
+    return { url: this.env.SMS_GATEWAY_URL, secret: this.env.SMS_GATEWAY_SECRET };
+  }
+  get logLevel(): string {
+    return this.env.LOG_LEVEL;
+  }
+  get privacyNoticeVersion(): string {
+    return this.env.PRIVACY_NOTICE_VERSION;
+  }
+  get rateLimits(): { authPerMinute: number; userPerMinute: number } {
+    return { authPerMinute: this.env.RATE_LIMIT_AUTH_PER_MINUTE, userPerMinute: this.env.RATE_LIMIT_USER_PER_MINUTE };
+  }
+  get outboxPollMs(): number {
+    return this.env.OUTBOX_POLL_MS;
+  }
+  get adminToken(): string | undefined {
+    return this.env.ADMIN_TOKEN;
+  }
+}
+
+/** The one place that reads process.env. */
+export function readEnvironment(): Record<string, string | undefined> {
+  return { ...process.env };
+}
+
+/** Loads and validates configuration; `overrides` win over the process environment (tests, scripts). */
+export function loadConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
+  return new AppConfig(validateEnvironment({ ...readEnvironment(), ...overrides }));
+}

@@ -1,0 +1,147 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsEnum,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export enum AppRole {
+  Api = 'api',
+  Worker = 'worker',
+  All = 'all',
+}
+
+export enum NodeEnv {
+  Development = 'development',
+  Test = 'test',
+  Production = 'production',
+}
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+
+/**
+ * Every environment variable the service reads, with its default. `.env.example` documents each one;
+ * `test/integration/config.int-spec.ts` keeps the two in step.
+ */
+export class EnvironmentVariables {
+  @IsEnum(NodeEnv)
+  NODE_ENV: NodeEnv = NodeEnv.Development;
+
+  @IsEnum(AppRole)
+  APP_ROLE: AppRole = AppRole.All;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  PUBLIC_URL?: string;
+
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL: string;
+
+  @Matches(/^[a-zA-Z0-9_-]{1,32}$/, { message: 'REDIS_PREFIX must be 1-32 letters, digits, _ or -' })
+  REDIS_PREFIX = 'hl';
+
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET: string;
+
+  @IsString()
+  @MinLength(32, { message: 'CODE_PEPPER must be at least 32 characters' })
+  CODE_PEPPER: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(3600)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  REFRESH_TOKEN_TTL_DAYS = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(19456, { message: 'PASSWORD_MEMORY_KIB must be at least 19456 (19 MiB)' })
+  PASSWORD_MEMORY_KIB = 19456;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(2, { message: 'PASSWORD_TIME_COST must be at least 2' })
+  PASSWORD_TIME_COST = 2;
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  SMS_GATEWAY_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  SMS_GATEWAY_SECRET?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsString()
+  PRIVACY_NOTICE_VERSION = '2026-11';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_AUTH_PER_MINUTE = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_USER_PER_MINUTE = 600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  OUTBOX_POLL_MS = 500;
+
+  @IsOptional()
+  @IsString()
+  ADMIN_TOKEN?: string;
+}
+
+export class ConfigurationError extends Error {}
+
+/** Validates raw variables once; the message names every variable that is wrong. */
+export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
+  const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const env = plainToInstance(EnvironmentVariables, defined, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new ConfigurationError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return env;
+}
