@@ -1,0 +1,35 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { AppConfig } from '../../config/app-config';
+import { createRedis, RedisRole } from '../redis/redis.factory';
+import { defaultJobOptions, QueueName } from './job-catalogue';
+
+/** BullMQ queue handles for producers; their connection fails fast so a missing Redis never hangs a caller. */
+@Injectable()
+export class Queues implements OnApplicationShutdown {
+  private readonly connection: ReturnType<typeof createRedis>;
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(private readonly config: AppConfig) {
+    this.connection = createRedis(config, RedisRole.Command, 'queues');
+  }
+
+  get(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.config.redisPrefix, defaultJobOptions });
+      queue.on('error', () => undefined);
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  all(): Queue[] {
+    return Object.values(QueueName).map((name) => this.get(name));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.connection.disconnect();
+  }
+}

@@ -1,0 +1,64 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Emitter } from '@socket.io/redis-emitter';
+import type { Server } from 'socket.io';
+import { AppConfig } from '../../config/app-config';
+import { createRedis, RedisRole } from '../redis/redis.factory';
+
+export const userRoom = (userId: string) => `user:${userId}`;
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+export const socketChannelKey = (prefix: string) => `${prefix}-socket.io`;
+
+/**
+ * How services reach sockets without importing a gateway. In an API process it uses the local
+ * socket.io server (whose Redis adapter forwards to every node); in a worker it uses the Redis emitter.
+ * Delivery here is best effort: the database is the record, the socket is the fast path.
+ */
+@Injectable()
+export class RealtimePublisher implements OnApplicationShutdown {
+  private readonly logger = new Logger(RealtimePublisher.name);
+  private server?: Server;
+  private emitterClient?: ReturnType<typeof createRedis>;
+  private emitter?: Emitter;
+
+  constructor(private readonly config: AppConfig) {}
+
+  attach(server: Server): void {
+    this.server = server;
+  }
+
+  toUser(userId: string, event: string, data: unknown): void {
+    this.safely(() => this.target().to(userRoom(userId)).emit(event, data));
+  }
+
+  toUsers(userIds: string[], event: string, data: unknown): void {
+    if (userIds.length === 0) return;
+    this.safely(() => this.target().to(userIds.map(userRoom)).emit(event, data));
+  }
+
+  /** Closes every socket of a login chain (a logout or a revoked device), on whichever node holds it. */
+  disconnectSession(sessionId: string): void {
+    this.safely(() => this.target().in(sessionRoom(sessionId)).disconnectSockets(true));
+  }
+
+  onApplicationShutdown(): void {
+    this.emitterClient?.disconnect();
+  }
+
+  private target(): Pick<Server, 'to' | 'in'> {
+    if (this.server) return this.server;
+    if (!this.emitter) {
+      this.emitterClient = createRedis(this.config, RedisRole.Command, 'emitter');
+      this.emitter = new Emitter(this.emitterClient, { key: socketChannelKey(this.config.redisPrefix) });
+    }
+    return this.emitter as unknown as Pick<Server, 'to' | 'in'>;
+  }
+
+  private safely(send: () => unknown): void {
+    try {
+      const result = send();
+      if (result instanceof Promise) result.catch((err: Error) => this.logger.warn({ err: err.message }, 'realtime publish failed'));
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'realtime publish failed');
+    }
+  }
+}
