@@ -27,3 +27,6 @@ export const strictValidationPipe = () =>
     validationError: { target: false, value: false },
     exceptionFactory: validationError,
   });
+
+/** Same rules for socket payloads; the error reaches the client through the acknowledgement. */
+export const socketValidationPipe = strictValidationPipe;

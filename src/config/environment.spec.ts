@@ -1,0 +1,31 @@
+import { ConfigurationError, validateEnvironment } from './environment';
+
+const valid = {
+  DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  JWT_SECRET: 'x'.repeat(32),
+  CODE_PEPPER: 'y'.repeat(32),
+};
+
+describe('environment validation', () => {
+  it('fills defaults', () => {
+    const env = validateEnvironment(valid);
+    expect(env).toMatchObject({ APP_ROLE: 'all', PORT: 3000, REDIS_PREFIX: 'hl', PASSWORD_MEMORY_KIB: 19456, PASSWORD_TIME_COST: 2 });
+  });
+
+  it('names every variable that is wrong', () => {
+    try {
+      validateEnvironment({ ...valid, DATABASE_URL: 'mysql://x', JWT_SECRET: 'short', PORT: 'abc', APP_ROLE: 'both', PASSWORD_MEMORY_KIB: '1024' });
+      throw new Error('expected a ConfigurationError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      const message = (error as Error).message;
+      for (const name of ['DATABASE_URL', 'JWT_SECRET', 'PORT', 'APP_ROLE', 'PASSWORD_MEMORY_KIB']) expect(message).toContain(name);
+      expect(message).not.toContain('REDIS_URL');
+    }
+  });
+
+  it('requires the secrets', () => {
+    expect(() => validateEnvironment({ DATABASE_URL: valid.DATABASE_URL, REDIS_URL: valid.REDIS_URL })).toThrow(/JWT_SECRET[\s\S]*CODE_PEPPER/);
+  });
+});

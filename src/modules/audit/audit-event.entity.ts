@@ -1,0 +1,45 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export enum AuditAction {
+  AccountRegistered = 'account.registered',
+  AccountUpdated = 'account.updated',
+  PhoneVerified = 'account.phone_verified',
+  FamilyCreated = 'family.created',
+  InvitationCreated = 'family.invitation_created',
+  MemberJoined = 'family.member_joined',
+  ChildCreated = 'child.created',
+  PairingCodeIssued = 'child.pairing_code_issued',
+  DevicePaired = 'child.device_paired',
+  DeviceRevoked = 'child.device_revoked',
+  ContactRequested = 'child.contact_requested',
+  ContactApproved = 'child.contact_approved',
+  ContactDeclined = 'child.contact_declined',
+  ContactRemoved = 'child.contact_removed',
+  ChildExported = 'child.exported',
+  ChildDeleted = 'child.deleted',
+  ChildEnrolled = 'child.enrolled',
+}
+
+@Entity('audit_events')
+export class AuditEventEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column('uuid', { nullable: true })
+  familyId: string | null;
+
+  @Column('uuid', { nullable: true })
+  childId: string | null;
+
+  @Column('uuid', { nullable: true })
+  actorId: string | null;
+
+  @Column('text')
+  action: AuditAction;
+
+  @Column('jsonb', { default: {} })
+  details: Record<string, unknown>;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,67 @@
+import { Client } from 'pg';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/data-source-options';
+import { migrate } from '../../src/database/migrate';
+import { databaseUrl, testConfig } from '../setup/test-config';
+
+/** Migrations are the schema's history; the entities must describe exactly what they built. */
+describe('schema: migrations and entities agree', () => {
+  const name = `hlt_schema_${randomBytes(4).toString('hex')}`;
+  const url = databaseUrl(testConfig().databaseUrl, name);
+  const admin = new Client({ connectionString: testConfig().databaseUrl });
+
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}"`);
+  });
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('runs every migration up on an empty database, down again, and up again', async () => {
+    const up = await migrate(url, 'up');
+    expect(up.length).toBeGreaterThan(0);
+    for (let i = 0; i < up.length; i++) await migrate(url, 'down');
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`);
+    await client.end();
+    expect(rows).toEqual([]);
+    expect(await migrate(url, 'up')).toEqual(up);
+  });
+
+  it('every entity column exists with its type and nullability, and every table has an entity', async () => {
+    const dataSource = await new DataSource({ ...dataSourceOptions(testConfig({ DATABASE_URL: url })) }).initialize();
+    try {
+      const columns: { table_name: string; column_name: string; data_type: string; is_nullable: string }[] = await dataSource.query(
+        `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'public'`,
+      );
+      const actual = new Map(columns.map((c) => [`${c.table_name}.${c.column_name}`, c]));
+      const normalise = (type: string) =>
+        ({ 'timestamp with time zone': 'timestamptz', integer: 'integer', bigint: 'bigint', int: 'integer', 'character varying': 'text' })[type] ?? type;
+      const mismatches: string[] = [];
+      const tablesWithEntities = new Set<string>();
+      for (const entity of dataSource.entityMetadatas) {
+        tablesWithEntities.add(entity.tableName);
+        for (const column of entity.columns) {
+          const key = `${entity.tableName}.${column.databaseName}`;
+          const found = actual.get(key);
+          if (!found) {
+            mismatches.push(`${key}: missing in the database`);
+            continue;
+          }
+          const expectedType = normalise(String(column.type === Number ? 'integer' : column.type === String ? 'text' : column.type));
+          if (normalise(found.data_type) !== expectedType) mismatches.push(`${key}: entity ${expectedType}, database ${found.data_type}`);
+          if ((found.is_nullable === 'YES') !== column.isNullable) mismatches.push(`${key}: entity nullable=${column.isNullable}, database ${found.is_nullable}`);
+        }
+      }
+      const tables = new Set(columns.map((c) => c.table_name));
+      for (const table of tables) if (table !== 'schema_migrations' && !tablesWithEntities.has(table)) mismatches.push(`${table}: no entity`);
+      expect(mismatches).toEqual([]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+});

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+
+/** Test configuration: the admin DATABASE_URL/REDIS_URL come from the environment scripts/services.sh writes. */
+export function testConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
+  return loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
+    CODE_PEPPER: 'test-code-pepper-that-is-long-enough-0123456789',
+    LOG_LEVEL: 'warn',
+    OUTBOX_POLL_MS: '200',
+    // tests sign in hundreds of times from one address; the limiter has its own test
+    RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+    RATE_LIMIT_USER_PER_MINUTE: '100000',
+    ...overrides,
+  });
+}
+
+const migrationsDir = join(__dirname, '..', '..', 'migrations');
+
+/** Named after the migrations' content, so a changed migration builds a fresh template. */
+export function templateDatabaseName(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(migrationsDir).sort()) hash.update(file).update(readFileSync(join(migrationsDir, file)));
+  return `hl_template_${hash.digest('hex').slice(0, 12)}`;
+}
+
+export function databaseUrl(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
