@@ -1,6 +1,6 @@
 import { isValidPhoneNumber } from 'libphonenumber-js/max';
 import { IANAZone } from 'luxon';
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -33,3 +33,9 @@ export function IsIanaTimeZone(options?: ValidationOptions) {
       validator: { validate: isIanaTimeZone },
     });
 }
+
+/**
+ * Optional means "may be left out", not "may be null": class-validator's IsOptional also skips null,
+ * which would let `{"locale": null}` through to a NOT NULL column.
+ */
+export const OptionalField = () => ValidateIf((_object: object, value: unknown) => value !== undefined);

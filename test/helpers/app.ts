@@ -62,12 +62,30 @@ export class TestApp {
     return row.n;
   }
 
-  /** Row counts of every table: compare before and after a refused request to prove nothing was written. */
-  async snapshot(): Promise<Record<string, number>> {
-    const tables = await this.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
-    const counts: Record<string, number> = {};
-    for (const { tablename } of tables) counts[tablename] = await this.count(tablename);
-    return counts;
+  /**
+   * A content hash of every table, after background work (outbox relay, deliveries) has settled:
+   * compare before and after a refused request to prove nothing at all was written or changed.
+   */
+  async snapshot(): Promise<Record<string, string>> {
+    await this.settle();
+    const tables = await this.query<{ tablename: string }>(
+      `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY 1`,
+    );
+    const sql = tables
+      .map(({ tablename }) => `SELECT '${tablename}' AS t, count(*)::text || ':' || coalesce(md5(string_agg(x::text, ',' ORDER BY x::text)), '') AS h FROM "${tablename}" x`)
+      .join(' UNION ALL ');
+    const rows = await this.query<{ t: string; h: string }>(sql);
+    return Object.fromEntries(rows.map((r) => [r.t, r.h]));
+  }
+
+  /** Waits until queued work has left the outbox and pending notifications were handled. */
+  async settle(timeoutMs = 10_000): Promise<void> {
+    await eventually(async () => {
+      const [row] = await this.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM notifications WHERE state = 'pending') AS n`,
+      );
+      if (Number(row.n) !== 0) throw new Error(`${row.n} jobs still pending`);
+    }, timeoutMs);
   }
 
   async stop(): Promise<void> {
