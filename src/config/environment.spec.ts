@@ -29,3 +29,20 @@ describe('environment validation', () => {
     expect(() => validateEnvironment({ DATABASE_URL: valid.DATABASE_URL, REDIS_URL: valid.REDIS_URL })).toThrow(/JWT_SECRET[\s\S]*CODE_PEPPER/);
   });
 });
+
+describe('.env.example', () => {
+  it('documents exactly the variables the service reads', () => {
+    const { readFileSync } = require('node:fs') as typeof import('node:fs');
+    const { join } = require('node:path') as typeof import('node:path');
+    const documented = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8')
+      .split('\n')
+      .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
+      .map((line) => line.split('=')[0])
+      .sort();
+    const read = Object.keys(validateEnvironment(valid))
+      .concat(['PUBLIC_URL', 'SMS_GATEWAY_URL', 'SMS_GATEWAY_SECRET', 'ADMIN_TOKEN'])
+      .filter((name, i, all) => all.indexOf(name) === i)
+      .sort();
+    expect(documented).toEqual(read);
+  });
+});

@@ -1,10 +1,9 @@
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../config/app-config';
+import { AppConfig, loadConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 
 /** `migrate up` applies pending migrations; `migrate down` reverts the last one. */
-export async function migrate(databaseUrl: string | undefined, direction: 'up' | 'down'): Promise<string[]> {
-  const config = loadConfig(databaseUrl ? { DATABASE_URL: databaseUrl } : {});
+export async function migrate(config: AppConfig, direction: 'up' | 'down'): Promise<string[]> {
   const dataSource = await new DataSource({ ...dataSourceOptions(config), entities: [] }).initialize();
   try {
     if (direction === 'down') {
@@ -20,7 +19,7 @@ export async function migrate(databaseUrl: string | undefined, direction: 'up' |
 
 if (require.main === module) {
   const direction = process.argv[2] === 'down' ? 'down' : 'up';
-  migrate(undefined, direction)
+  migrate(loadConfig(), direction)
     .then((names) => {
       console.log(names.length ? `migrations ${direction}: ${names.join(', ')}` : 'migrations: up to date');
     })

@@ -21,15 +21,15 @@ describe('schema: migrations and entities agree', () => {
   });
 
   it('runs every migration up on an empty database, down again, and up again', async () => {
-    const up = await migrate(url, 'up');
+    const up = await migrate(testConfig({ DATABASE_URL: url }), 'up');
     expect(up.length).toBeGreaterThan(0);
-    for (let i = 0; i < up.length; i++) await migrate(url, 'down');
+    for (let i = 0; i < up.length; i++) await migrate(testConfig({ DATABASE_URL: url }), 'down');
     const client = new Client({ connectionString: url });
     await client.connect();
     const { rows } = await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`);
     await client.end();
     expect(rows).toEqual([]);
-    expect(await migrate(url, 'up')).toEqual(up);
+    expect(await migrate(testConfig({ DATABASE_URL: url }), 'up')).toEqual(up);
   });
 
   it('every entity column exists with its type and nullability, and every table has an entity', async () => {

@@ -22,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
     const building = `${template}_building`;
     await client.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
     await client.query(`CREATE DATABASE "${building}"`);
-    await migrate(databaseUrl(admin.databaseUrl, building), 'up');
+    await migrate(testConfig({ DATABASE_URL: databaseUrl(admin.databaseUrl, building) }), 'up');
     await client.query(`ALTER DATABASE "${building}" RENAME TO "${template}"`);
   } finally {
     await client.end();
