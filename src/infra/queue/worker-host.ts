@@ -40,6 +40,7 @@ export function collectHandlers(
 export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WorkerHost.name);
   private readonly workers: Worker[] = [];
+  private readonly connections: ReturnType<typeof createRedis>[] = [];
 
   constructor(
     private readonly config: AppConfig,
@@ -52,6 +53,8 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     const handlers = collectHandlers(this.discovery, this.scanner, this.reflector);
     if (!this.config.runsWorkers) return;
     for (const queue of Object.values(QueueName)) {
+      const connection = createRedis(this.config, RedisRole.Blocking, `worker-${queue}`);
+      this.connections.push(connection);
       const worker = new Worker(
         queue,
         async (job) => {
@@ -60,7 +63,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
           return handler(job.data, job);
         },
         {
-          connection: createRedis(this.config, RedisRole.Blocking, `worker-${queue}`),
+          connection,
           prefix: this.config.redisPrefix,
           concurrency: 20,
         },
@@ -77,5 +80,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
   /** Lets running jobs finish before the process exits. */
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.workers.map((w) => w.close()));
+    // BullMQ leaves connections it was handed open
+    for (const connection of this.connections) connection.disconnect();
   }
 }

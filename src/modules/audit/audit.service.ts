@@ -24,13 +24,13 @@ export class AuditService {
   ) {}
 
   async record(em: EntityManager, record: AuditRecord): Promise<void> {
-    await em.insert(AuditEventEntity, {
-      action: record.action,
-      actorId: record.actorId,
-      familyId: record.familyId ?? null,
-      childId: record.childId ?? null,
-      details: record.details ?? {},
-    });
+    await em.query(`INSERT INTO audit_events (action, actor_id, family_id, child_id, details) VALUES ($1, $2, $3, $4, $5)`, [
+      record.action,
+      record.actorId,
+      record.familyId ?? null,
+      record.childId ?? null,
+      JSON.stringify(record.details ?? {}),
+    ]);
   }
 
   async childLog(actor: Actor, childId: string, cursor: string | undefined, limit = 50): Promise<Page<AuditEventResponse>> {
