@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { JobName, JobPayloads } from '../../infra/queue/job-catalogue';
+import { HandlesJob } from '../../infra/queue/job-handler.decorator';
+import { DeliveryOutcome, NotificationDispatcher } from './notification-dispatcher.service';
+
+/** True when the queue will not retry after this attempt (BullMQ counts attempts already made). */
+export const isFinalAttempt = (job: Pick<Job, 'attemptsMade' | 'opts'>): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+
+/** Turns a delivery job into one dispatcher call. Throws to retry with backoff; returns when done. */
+@Injectable()
+export class NotificationDeliveryProcessor {
+  constructor(private readonly dispatcher: NotificationDispatcher) {}
+
+  @HandlesJob(JobName.DeliverNotification)
+  async deliver(payload: JobPayloads[JobName.DeliverNotification], job: Job): Promise<DeliveryOutcome> {
+    return this.dispatcher.deliver(payload.notificationId, { final: isFinalAttempt(job) });
+  }
+}

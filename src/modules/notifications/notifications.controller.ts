@@ -1,0 +1,20 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor, CurrentActor } from '../../common/actor';
+import { Page } from '../../common/pagination';
+import { ListNotificationsQueryDto, NotificationPage, NotificationResponse } from './notifications.dto';
+import { NotificationsService } from './notifications.service';
+
+@ApiTags('notifications')
+@ApiBearerAuth()
+@Controller('v1/notifications')
+export class NotificationsController {
+  constructor(private readonly notifications: NotificationsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'What the service has told me (codes, invitations, requests), newest first' })
+  @ApiOkResponse({ type: NotificationPage })
+  list(@CurrentActor() actor: Actor, @Query() query: ListNotificationsQueryDto): Promise<Page<NotificationResponse>> {
+    return this.notifications.listForUser(actor.userId, query);
+  }
+}

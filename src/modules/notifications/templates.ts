@@ -1,0 +1,208 @@
+/** What the system can tell a user. Stored in `notifications.kind`, so values never change. */
+export enum NotificationKind {
+  PhoneVerification = 'phone_verification',
+  FamilyInvitation = 'family_invitation',
+  ContactRequest = 'contact_request',
+  DevicePaired = 'device_paired',
+}
+
+export const SUPPORTED_LOCALES = ['zh-CN', 'en'] as const;
+export type NotificationLocale = (typeof SUPPORTED_LOCALES)[number];
+export const DEFAULT_LOCALE: NotificationLocale = 'zh-CN';
+
+export type ParamValue = string | number;
+export type NotificationParams = Record<string, ParamValue>;
+
+/** What a caller passes for each kind; secret params travel in `secretParams`, never in `params`. */
+export interface NotificationParamsOf {
+  [NotificationKind.PhoneVerification]: { code: string; minutes: number };
+  [NotificationKind.FamilyInvitation]: { inviterName: string; familyName: string; role: 'parent' | 'guardian'; code: string; url?: string };
+  [NotificationKind.ContactRequest]: { requesterName: string; childName: string };
+  [NotificationKind.DevicePaired]: { childName: string; deviceName: string };
+}
+
+export interface RenderedNotification {
+  title: string;
+  /** Stands on its own: it is the whole text of an SMS. */
+  body: string;
+}
+
+interface LocalizedText {
+  title: string;
+  /**
+   * Joined with the locale's separator. `{name}` must be present; a segment holding `{name?}` is
+   * left out when that param is absent, so optional details (a link) do not leave a dangling label.
+   */
+  body: string[];
+}
+
+interface Template<P> {
+  /** Params that may carry a one-time code (or a link embedding one): sealed at rest, masked when listed. */
+  secret: ReadonlyArray<keyof P & string>;
+  /** Every param the text may use; anything else is a caller's mistake. */
+  params: ReadonlyArray<keyof P & string>;
+  /** Params whose values are codes from a fixed set, shown as words in the reader's language. */
+  values?: Partial<Record<keyof P & string, Record<NotificationLocale, Record<string, string>>>>;
+  text: Record<NotificationLocale, LocalizedText>;
+}
+
+const separator: Record<NotificationLocale, string> = { 'zh-CN': '', en: ' ' };
+
+/*
+ * zh-CN is the default and is written for grandparents who may read slowly: short sentences,
+ * everyday words, and one clear thing to do. SMS gateways add the signature (【…】) themselves.
+ */
+const catalogue: { [K in NotificationKind]: Template<NotificationParamsOf[K]> } = {
+  [NotificationKind.PhoneVerification]: {
+    secret: ['code'],
+    params: ['code', 'minutes'],
+    text: {
+      'zh-CN': { title: '验证码', body: ['您的验证码是{code}，{minutes}分钟内有效。', '请不要告诉别人。'] },
+      en: {
+        title: 'Verification code',
+        body: ['Your verification code is {code}.', 'It is valid for {minutes} min.', 'Do not share it with anyone.'],
+      },
+    },
+  },
+  [NotificationKind.FamilyInvitation]: {
+    // the link carries the code, so it is as secret as the code itself
+    secret: ['code', 'url'],
+    params: ['inviterName', 'familyName', 'role', 'code', 'url'],
+    values: {
+      role: {
+        'zh-CN': { parent: '父母', guardian: '监护人' },
+        en: { parent: 'a parent', guardian: 'a guardian' },
+      },
+    },
+    text: {
+      'zh-CN': {
+        title: '家庭邀请',
+        body: ['{inviterName}请您加入“{familyName}”，身份是{role}。', '邀请码：{code}。', '点这里加入：{url?}'],
+      },
+      en: {
+        title: 'Family invitation',
+        body: ['{inviterName} invited you to join "{familyName}" as {role}.', 'Invitation code: {code}.', 'Join here: {url?}'],
+      },
+    },
+  },
+  [NotificationKind.ContactRequest]: {
+    secret: [],
+    params: ['requesterName', 'childName'],
+    text: {
+      'zh-CN': { title: '有人想联系孩子', body: ['{requesterName}想和{childName}联系。', '请打开应用，选择同意或拒绝。'] },
+      en: {
+        title: 'New contact request',
+        body: ['{requesterName} wants to contact {childName}.', 'Please open the app to approve or decline.'],
+      },
+    },
+  },
+  [NotificationKind.DevicePaired]: {
+    secret: [],
+    params: ['childName', 'deviceName'],
+    text: {
+      'zh-CN': {
+        title: '孩子绑定了新设备',
+        body: ['{childName}的新设备“{deviceName}”已绑定。', '如果不是您本人操作，请打开应用删除这台设备。'],
+      },
+      en: {
+        title: 'New device paired',
+        body: ["{deviceName} is now paired to {childName}'s account.", "If this wasn't you, open the app and remove the device."],
+      },
+    },
+  },
+};
+
+/** A template and its params do not fit: a programming error, so retrying cannot help. */
+export class TemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+/** Shown instead of a secret param wherever the secret itself must not appear (listings). */
+export const SECRET_MASK = '••••';
+
+export const isNotificationKind = (value: string): value is NotificationKind =>
+  (Object.values(NotificationKind) as string[]).includes(value);
+
+export const resolveLocale = (locale: string | null | undefined): NotificationLocale =>
+  (SUPPORTED_LOCALES as readonly string[]).includes(locale ?? '') ? (locale as NotificationLocale) : DEFAULT_LOCALE;
+
+function templateOf(kind: NotificationKind): Template<Record<string, ParamValue>> {
+  const template = catalogue[kind] as Template<Record<string, ParamValue>> | undefined;
+  if (!template) throw new TemplateError(`no template for kind ${kind}`);
+  return template;
+}
+
+export const secretParamsOf = (kind: NotificationKind): readonly string[] => templateOf(kind).secret;
+
+/**
+ * Checks a caller's split of params before anything is stored: secrets must not sit in the plain
+ * `params` column, and an unknown name is a typo that would otherwise surface only in the worker.
+ */
+export function checkParams(kind: NotificationKind, params: NotificationParams, secretParams: Record<string, string>): void {
+  const template = templateOf(kind);
+  const known = new Set<string>(template.params);
+  const secret = new Set<string>(template.secret);
+  for (const name of Object.keys(params)) {
+    if (!known.has(name)) throw new TemplateError(`${kind}: unknown param ${name}`);
+    if (secret.has(name)) throw new TemplateError(`${kind}: param ${name} is secret and belongs in secretParams`);
+  }
+  for (const name of Object.keys(secretParams)) {
+    if (!secret.has(name)) throw new TemplateError(`${kind}: param ${name} is not a secret param of this kind`);
+  }
+}
+
+/** Renders every secret param as the mask, for places that show a notification after the fact. */
+export function renderMasked(kind: NotificationKind, locale: string | null | undefined, params: NotificationParams): RenderedNotification {
+  const masked: NotificationParams = { ...params };
+  for (const name of templateOf(kind).secret) masked[name] = SECRET_MASK;
+  return render(kind, locale, masked);
+}
+
+const PLACEHOLDER = /\{([A-Za-z]+)(\?)?\}/g;
+
+const isPresent = (value: ParamValue | undefined): value is ParamValue =>
+  value !== undefined && value !== null && String(value).trim() !== '';
+
+/** Names come from users: keep an SMS to one tidy paragraph whatever they typed. */
+const clean = (value: ParamValue) => String(value).replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ').trim();
+
+/**
+ * Renders a notification in `locale` (an unsupported one falls back to zh-CN). Throws a
+ * TemplateError when a required param is missing. Substitution is one pass over the template, so a
+ * value that looks like `{placeholder}` is printed as typed, never expanded.
+ */
+export function render(kind: NotificationKind, locale: string | null | undefined, params: NotificationParams): RenderedNotification {
+  const template = templateOf(kind);
+  const lang = resolveLocale(locale);
+  const text = template.text[lang];
+  const value = (name: string): string => {
+    const raw = params[name]!;
+    const words = template.values?.[name]?.[lang];
+    if (!words) return clean(raw);
+    const word = words[String(raw)];
+    if (word === undefined) throw new TemplateError(`${kind}: param ${name} has no wording for value ${String(raw)}`);
+    return word;
+  };
+  const fill = (segment: string): string | null => {
+    let skipped = false;
+    const out = segment.replace(PLACEHOLDER, (_, name: string, optional: string | undefined) => {
+      if (isPresent(params[name])) return value(name);
+      if (optional) {
+        skipped = true;
+        return '';
+      }
+      throw new TemplateError(`${kind}: missing param ${name}`);
+    });
+    return skipped ? null : out;
+  };
+  return {
+    title: fill(text.title) ?? '',
+    body: text.body
+      .map(fill)
+      .filter((s): s is string => s !== null)
+      .join(separator[lang]),
+  };
+}
