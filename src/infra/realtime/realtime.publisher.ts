@@ -47,8 +47,14 @@ export class RealtimePublisher implements OnApplicationShutdown {
   private target(): Pick<Server, 'to' | 'in'> {
     if (this.server) return this.server;
     if (!this.emitter) {
-      this.emitterClient = createRedis(this.config, RedisRole.Command, 'emitter');
-      this.emitter = new Emitter(this.emitterClient, { key: socketChannelKey(this.config.redisPrefix) });
+      const client = createRedis(this.config, RedisRole.Command, 'emitter');
+      this.emitterClient = client;
+      // the emitter fires `publish` and drops its promise; a Redis outage must not become an unhandled rejection
+      const publisher = {
+        publish: (channel: string, message: string | Buffer) =>
+          client.publish(channel, message).catch((err: Error) => this.logger.warn({ err: err.message }, 'realtime publish failed')),
+      };
+      this.emitter = new Emitter(publisher, { key: socketChannelKey(this.config.redisPrefix) });
     }
     return this.emitter as unknown as Pick<Server, 'to' | 'in'>;
   }
