@@ -20,6 +20,8 @@ const examples: { [K in NotificationKind]: Required<NotificationParamsOf[K]> } =
   },
   [NotificationKind.ContactRequest]: { requesterName: '李老师', childName: '小明' },
   [NotificationKind.DevicePaired]: { childName: '小明', deviceName: '红米平板' },
+  [NotificationKind.CallReminder]: { childName: '小明', parentName: '爸爸', time: '周日 19:30', lead: '15分钟' },
+  [NotificationKind.CallStarting]: { childName: '小明', parentName: '爸爸' },
 };
 
 const kinds = Object.values(NotificationKind);

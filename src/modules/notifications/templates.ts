@@ -4,6 +4,8 @@ export enum NotificationKind {
   FamilyInvitation = 'family_invitation',
   ContactRequest = 'contact_request',
   DevicePaired = 'device_paired',
+  CallReminder = 'call_reminder',
+  CallStarting = 'call_starting',
 }
 
 export const SUPPORTED_LOCALES = ['zh-CN', 'en'] as const;
@@ -19,6 +21,9 @@ export interface NotificationParamsOf {
   [NotificationKind.FamilyInvitation]: { inviterName: string; familyName: string; role: 'parent' | 'guardian'; code: string; url?: string };
   [NotificationKind.ContactRequest]: { requesterName: string; childName: string };
   [NotificationKind.DevicePaired]: { childName: string; deviceName: string };
+  /** `time` and `lead` are already written in the reader's language and time zone. */
+  [NotificationKind.CallReminder]: { childName: string; parentName: string; time: string; lead: string };
+  [NotificationKind.CallStarting]: { childName: string; parentName: string };
 }
 
 export interface RenderedNotification {
@@ -108,6 +113,22 @@ const catalogue: { [K in NotificationKind]: Template<NotificationParamsOf[K]> } 
         title: 'New device paired',
         body: ["{deviceName} is now paired to {childName}'s account.", "If this wasn't you, open the app and remove the device."],
       },
+    },
+  },
+  [NotificationKind.CallReminder]: {
+    secret: [],
+    params: ['childName', 'parentName', 'time', 'lead'],
+    text: {
+      'zh-CN': { title: '视频通话提醒', body: ['{lead}后（{time}），{childName}和{parentName}要视频通话了。', '请提前准备好手机。'] },
+      en: { title: 'Call reminder', body: ["{childName}'s weekly video call with {parentName} starts in {lead} ({time})."] },
+    },
+  },
+  [NotificationKind.CallStarting]: {
+    secret: [],
+    params: ['childName', 'parentName'],
+    text: {
+      'zh-CN': { title: '视频通话开始了', body: ['现在是{childName}和{parentName}的视频通话时间。', '请打开应用接听。'] },
+      en: { title: 'Your call is starting', body: ["It's time for {childName}'s video call with {parentName}. Open the app to join."] },
     },
   },
 };
