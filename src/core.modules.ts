@@ -1,7 +1,8 @@
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { ProblemFilter } from './common/http-exception.filter';
+import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor';
 import { loggerParams } from './common/logging';
 import { strictValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -13,6 +14,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { FamiliesModule } from './modules/families/families.module';
 import { IdentityModule } from './modules/identity/identity.module';
 import { NotificationsModule } from './modules/notifications/notifications.module';
+import { SchedulingModule } from './modules/scheduling/scheduling.module';
 import { SchoolModule } from './modules/school/school.module';
 
 /** Modules every process needs: configuration, logging, database, infrastructure and the domain. */
@@ -27,9 +29,11 @@ export const coreImports = (config: AppConfig) => [
   IdentityModule,
   FamiliesModule,
   SchoolModule,
+  SchedulingModule,
 ];
 
 export const globalProviders = [
   { provide: APP_FILTER, useClass: ProblemFilter },
   { provide: APP_PIPE, useFactory: strictValidationPipe },
+  { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
 ];

@@ -8,14 +8,25 @@ export enum QueueName {
 
 export enum JobName {
   DeliverNotification = 'notification.deliver',
+  SendReminder = 'reminder.send',
+  ReconcileReminders = 'reminders.reconcile',
 }
 
 export interface JobPayloads {
   [JobName.DeliverNotification]: { notificationId: string };
+  [JobName.SendReminder]: { reminderId: string };
+  [JobName.ReconcileReminders]: Record<string, never>;
 }
 
 export const queueOf: Record<JobName, QueueName> = {
   [JobName.DeliverNotification]: QueueName.Deliveries,
+  [JobName.SendReminder]: QueueName.Reminders,
+  [JobName.ReconcileReminders]: QueueName.Maintenance,
+};
+
+/** Maintenance that runs on a schedule; worker processes register these (idempotently) at start. */
+export const recurringJobs: Partial<Record<JobName, { every: number } | { pattern: string; tz: string }>> = {
+  [JobName.ReconcileReminders]: { every: 60_000 },
 };
 
 export interface JobOptions {

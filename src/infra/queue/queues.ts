@@ -24,6 +24,17 @@ export class Queues implements OnApplicationShutdown {
     return queue;
   }
 
+  /** Whether each job id is present in the queue (waiting, delayed, active or kept after finishing). */
+  async jobsExist(name: QueueName, jobIds: string[]): Promise<boolean[]> {
+    const pipeline = this.connection.pipeline();
+    for (const id of jobIds) pipeline.exists(`${this.config.redisPrefix}:${name}:${id}`);
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, count]) => {
+      if (error) throw error;
+      return count === 1;
+    });
+  }
+
   all(): Queue[] {
     return Object.values(QueueName).map((name) => this.get(name));
   }

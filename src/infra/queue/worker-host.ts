@@ -4,7 +4,8 @@ import { Job, Worker } from 'bullmq';
 import { AppConfig } from '../../config/app-config';
 import { createRedis, RedisRole } from '../redis/redis.factory';
 import { JOB_HANDLER } from './job-handler.decorator';
-import { JobName, QueueName, queueOf } from './job-catalogue';
+import { JobName, QueueName, queueOf, recurringJobs } from './job-catalogue';
+import { Queues } from './queues';
 
 type Handler = (payload: unknown, job: Job) => Promise<unknown>;
 
@@ -15,6 +16,7 @@ export function collectHandlers(
   discovery: DiscoveryService,
   scanner: MetadataScanner,
   reflector: Reflector,
+  catalogue: JobName[] = Object.values(JobName),
 ): Map<JobName, Handler> {
   const found = new Map<JobName, Handler[]>();
   for (const wrapper of discovery.getProviders()) {
@@ -27,7 +29,7 @@ export function collectHandlers(
     }
   }
   const problems: string[] = [];
-  for (const job of Object.values(JobName)) {
+  for (const job of catalogue) {
     const handlers = found.get(job) ?? [];
     if (handlers.length !== 1) problems.push(`${job}: ${handlers.length} handlers`);
   }
@@ -47,9 +49,10 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
+    private readonly queues: Queues,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const handlers = collectHandlers(this.discovery, this.scanner, this.reflector);
     if (!this.config.runsWorkers) return;
     for (const queue of Object.values(QueueName)) {
@@ -75,6 +78,19 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
       this.workers.push(worker);
     }
     this.logger.log(`workers running for ${Object.values(QueueName).join(', ')}`);
+    await this.registerRecurringJobs();
+  }
+
+  /** Upserts are idempotent, so every worker may register them; BullMQ runs each once per tick. */
+  private async registerRecurringJobs(): Promise<void> {
+    for (const [job, repeat] of Object.entries(recurringJobs) as [JobName, { every: number } | { pattern: string; tz: string }][]) {
+      try {
+        await this.queues.get(queueOf[job]).upsertJobScheduler(job, repeat, { name: job, data: {} });
+      } catch (error) {
+        // Redis is away: the next worker start (or this one's reconnect) registers it; nothing is lost meanwhile
+        this.logger.warn({ job, err: (error as Error).message }, 'could not register recurring job');
+      }
+    }
   }
 
   /** Lets running jobs finish before the process exits. */
