@@ -22,6 +22,9 @@ const examples: { [K in NotificationKind]: Required<NotificationParamsOf[K]> } =
   [NotificationKind.DevicePaired]: { childName: '小明', deviceName: '红米平板' },
   [NotificationKind.CallReminder]: { childName: '小明', parentName: '爸爸', time: '周日 19:30', lead: '15分钟' },
   [NotificationKind.CallStarting]: { childName: '小明', parentName: '爸爸' },
+  [NotificationKind.CallMissed]: { childName: '小明', parentName: '爸爸', time: '周日 19:30', makeupTime: '周一 19:30' },
+  [NotificationKind.MakeupBooked]: { childName: '小明', parentName: '爸爸', time: '周一 19:30' },
+  [NotificationKind.WeeklyDigest]: { childName: '小明', completed: 2, missed: 1, minutes: 45, streak: 6 },
 };
 
 const kinds = Object.values(NotificationKind);

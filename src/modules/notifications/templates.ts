@@ -6,6 +6,9 @@ export enum NotificationKind {
   DevicePaired = 'device_paired',
   CallReminder = 'call_reminder',
   CallStarting = 'call_starting',
+  CallMissed = 'call_missed',
+  MakeupBooked = 'makeup_booked',
+  WeeklyDigest = 'weekly_digest',
 }
 
 export const SUPPORTED_LOCALES = ['zh-CN', 'en'] as const;
@@ -24,6 +27,10 @@ export interface NotificationParamsOf {
   /** `time` and `lead` are already written in the reader's language and time zone. */
   [NotificationKind.CallReminder]: { childName: string; parentName: string; time: string; lead: string };
   [NotificationKind.CallStarting]: { childName: string; parentName: string };
+  /** `makeupTime` is the proposed slot in the reader's zone; absent when nothing fits in 48 hours. */
+  [NotificationKind.CallMissed]: { childName: string; parentName: string; time: string; makeupTime?: string };
+  [NotificationKind.MakeupBooked]: { childName: string; parentName: string; time: string };
+  [NotificationKind.WeeklyDigest]: { childName: string; completed: number; missed: number; minutes: number; streak: number };
 }
 
 export interface RenderedNotification {
@@ -129,6 +136,42 @@ const catalogue: { [K in NotificationKind]: Template<NotificationParamsOf[K]> } 
     text: {
       'zh-CN': { title: '视频通话开始了', body: ['现在是{childName}和{parentName}的视频通话时间。', '请打开应用接听。'] },
       en: { title: 'Your call is starting', body: ["It's time for {childName}'s video call with {parentName}. Open the app to join."] },
+    },
+  },
+  [NotificationKind.CallMissed]: {
+    secret: [],
+    params: ['childName', 'parentName', 'time', 'makeupTime'],
+    text: {
+      'zh-CN': {
+        title: '错过了一次视频通话',
+        body: ['{childName}和{parentName}在{time}的视频通话没有接通。', '可以在{makeupTime?}补一次，打开应用点“同意”就行。'],
+      },
+      en: {
+        title: 'A call was missed',
+        body: ["{childName}'s call with {parentName} at {time} did not happen.", 'A make-up call could be {makeupTime?}: open the app to accept it.'],
+      },
+    },
+  },
+  [NotificationKind.MakeupBooked]: {
+    secret: [],
+    params: ['childName', 'parentName', 'time'],
+    text: {
+      'zh-CN': { title: '补打的视频通话已约好', body: ['{childName}和{parentName}会在{time}补打视频通话。'] },
+      en: { title: 'Make-up call booked', body: ["{childName}'s make-up call with {parentName} is booked for {time}."] },
+    },
+  },
+  [NotificationKind.WeeklyDigest]: {
+    secret: [],
+    params: ['childName', 'completed', 'missed', 'minutes', 'streak'],
+    text: {
+      'zh-CN': {
+        title: '本周通话小结',
+        body: ['这周您和{childName}通了{completed}次视频，共{minutes}分钟，错过{missed}次。', '已经连续{streak}周每周都通话了。'],
+      },
+      en: {
+        title: 'Your week with {childName}',
+        body: ['This week: {completed} calls with {childName}, {minutes} minutes in all, {missed} missed.', 'Weeks in a row with a call: {streak}.'],
+      },
     },
   },
 };
