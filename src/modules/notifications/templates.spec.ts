@@ -53,7 +53,8 @@ describe('notification templates', () => {
     });
 
     it('throws when a required param is missing', () => {
-      const required = Object.keys(params).filter((name) => name !== 'url');
+      // optional params: url (invitation link), makeupTime (no slot fitted in 48 hours)
+      const required = Object.keys(params).filter((name) => name !== 'url' && name !== 'makeupTime');
       for (const name of required) {
         const { [name]: _dropped, ...rest } = params;
         expect(() => render(kind, 'zh-CN', rest)).toThrow(TemplateError);
