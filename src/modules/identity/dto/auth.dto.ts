@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsEnum, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { IsE164Phone, IsIanaTimeZone } from '../../../common/validators';
+import { IsEmail, IsEnum, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsE164Phone, IsIanaTimeZone, OptionalField } from '../../../common/validators';
 import { Locale } from '../user.entity';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -14,12 +14,12 @@ export class RegisterDto {
   displayName: string;
 
   @ApiPropertyOptional({ example: '+8613812345678', description: 'E.164; confirmed by an SMS code' })
-  @IsOptional()
+  @OptionalField()
   @IsE164Phone()
   phone?: string;
 
   @ApiPropertyOptional({ example: 'fang@example.com', maxLength: 254 })
-  @IsOptional()
+  @OptionalField()
   @IsEmail()
   @MaxLength(254)
   email?: string;
@@ -30,12 +30,12 @@ export class RegisterDto {
   password: string;
 
   @ApiPropertyOptional({ enum: Locale, default: Locale.ZhCN })
-  @IsOptional()
+  @OptionalField()
   @IsEnum(Locale)
   locale?: Locale;
 
   @ApiPropertyOptional({ example: 'Asia/Shanghai', default: 'Asia/Shanghai', description: 'IANA time zone' })
-  @IsOptional()
+  @OptionalField()
   @IsIanaTimeZone()
   timeZone?: string;
 }

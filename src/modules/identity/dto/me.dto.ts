@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsEnum, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsEnum, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { UserKind } from '../../../common/actor';
-import { IsE164Phone, IsIanaTimeZone } from '../../../common/validators';
+import { IsE164Phone, IsIanaTimeZone, OptionalField } from '../../../common/validators';
 import { Locale, UserEntity } from '../user.entity';
 
 export class MeResponse {
@@ -43,29 +43,29 @@ export const toMeResponse = (user: UserEntity, deviceId?: string): MeResponse =>
 
 export class UpdateMeDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 60 })
-  @IsOptional()
+  @OptionalField()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @Length(1, 60)
   displayName?: string;
 
   @ApiPropertyOptional({ enum: Locale })
-  @IsOptional()
+  @OptionalField()
   @IsEnum(Locale)
   locale?: Locale;
 
   @ApiPropertyOptional({ example: 'Europe/Berlin' })
-  @IsOptional()
+  @OptionalField()
   @IsIanaTimeZone()
   timeZone?: string;
 
   @ApiPropertyOptional({ description: 'A new phone must be confirmed again by SMS code' })
-  @IsOptional()
+  @OptionalField()
   @IsE164Phone()
   phone?: string;
 
   @ApiPropertyOptional({ maxLength: 254 })
-  @IsOptional()
+  @OptionalField()
   @IsEmail()
   @MaxLength(254)
   email?: string;
