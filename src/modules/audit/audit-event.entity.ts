@@ -18,6 +18,7 @@ export enum AuditAction {
   ChildExported = 'child.exported',
   ChildDeleted = 'child.deleted',
   ChildEnrolled = 'child.enrolled',
+  MakeupAccepted = 'call.makeup_accepted',
 }
 
 @Entity('audit_events')
