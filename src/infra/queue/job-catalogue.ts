@@ -10,23 +10,32 @@ export enum JobName {
   DeliverNotification = 'notification.deliver',
   SendReminder = 'reminder.send',
   ReconcileReminders = 'reminders.reconcile',
+  MarkMissedCalls = 'occurrences.mark-missed',
+  SendWeeklyDigests = 'digest.weekly',
 }
 
 export interface JobPayloads {
   [JobName.DeliverNotification]: { notificationId: string };
   [JobName.SendReminder]: { reminderId: string };
   [JobName.ReconcileReminders]: Record<string, never>;
+  [JobName.MarkMissedCalls]: Record<string, never>;
+  [JobName.SendWeeklyDigests]: Record<string, never>;
 }
 
 export const queueOf: Record<JobName, QueueName> = {
   [JobName.DeliverNotification]: QueueName.Deliveries,
   [JobName.SendReminder]: QueueName.Reminders,
   [JobName.ReconcileReminders]: QueueName.Maintenance,
+  [JobName.MarkMissedCalls]: QueueName.Maintenance,
+  [JobName.SendWeeklyDigests]: QueueName.Maintenance,
 };
 
 /** Maintenance that runs on a schedule; worker processes register these (idempotently) at start. */
 export const recurringJobs: Partial<Record<JobName, { every: number } | { pattern: string; tz: string }>> = {
   [JobName.ReconcileReminders]: { every: 60_000 },
+  [JobName.MarkMissedCalls]: { every: 60_000 },
+  // hourly: each parent's digest goes out on Sunday 20:00 in their own zone
+  [JobName.SendWeeklyDigests]: { pattern: '5 * * * *', tz: 'UTC' },
 };
 
 export interface JobOptions {
