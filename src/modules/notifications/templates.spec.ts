@@ -25,6 +25,13 @@ const examples: { [K in NotificationKind]: Required<NotificationParamsOf[K]> } =
   [NotificationKind.CallMissed]: { childName: '小明', parentName: '爸爸', time: '周日 19:30', makeupTime: '周一 19:30' },
   [NotificationKind.MakeupBooked]: { childName: '小明', parentName: '爸爸', time: '周一 19:30' },
   [NotificationKind.WeeklyDigest]: { childName: '小明', completed: 2, missed: 1, minutes: 45, streak: 6 },
+  [NotificationKind.CallPlanProposed]: { name: '爸爸', childName: '小明', schedule: '每周日 19:30' },
+  [NotificationKind.CallPlanCountered]: { name: '奶奶', childName: '小明', schedule: '每周六 10:00' },
+  [NotificationKind.CallPlanAccepted]: { name: '奶奶', childName: '小明', schedule: '每周日、周三 19:30' },
+  [NotificationKind.CallPlanDeclined]: { name: '奶奶', childName: '小明', schedule: '每周日 19:30' },
+  [NotificationKind.CallPlanPaused]: { name: '爸爸', childName: '小明', schedule: '每周日 19:30', until: '2月20日' },
+  [NotificationKind.CallPlanResumed]: { name: '爸爸', childName: '小明', schedule: '每周日 19:30' },
+  [NotificationKind.CallPlanEnded]: { name: '奶奶', childName: '小明', schedule: '每周日 19:30' },
 };
 
 const kinds = Object.values(NotificationKind);
@@ -53,8 +60,8 @@ describe('notification templates', () => {
     });
 
     it('throws when a required param is missing', () => {
-      // optional params: url (invitation link), makeupTime (no slot fitted in 48 hours)
-      const required = Object.keys(params).filter((name) => name !== 'url' && name !== 'makeupTime');
+      // optional params: url (invitation link), makeupTime (no slot fitted in 48 hours), until (a pause without end)
+      const required = Object.keys(params).filter((name) => name !== 'url' && name !== 'makeupTime' && name !== 'until');
       for (const name of required) {
         const { [name]: _dropped, ...rest } = params;
         expect(() => render(kind, 'zh-CN', rest)).toThrow(TemplateError);

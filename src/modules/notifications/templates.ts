@@ -9,6 +9,13 @@ export enum NotificationKind {
   CallMissed = 'call_missed',
   MakeupBooked = 'makeup_booked',
   WeeklyDigest = 'weekly_digest',
+  CallPlanProposed = 'call_plan_proposed',
+  CallPlanCountered = 'call_plan_countered',
+  CallPlanAccepted = 'call_plan_accepted',
+  CallPlanDeclined = 'call_plan_declined',
+  CallPlanPaused = 'call_plan_paused',
+  CallPlanResumed = 'call_plan_resumed',
+  CallPlanEnded = 'call_plan_ended',
 }
 
 export const SUPPORTED_LOCALES = ['zh-CN', 'en'] as const;
@@ -31,6 +38,18 @@ export interface NotificationParamsOf {
   [NotificationKind.CallMissed]: { childName: string; parentName: string; time: string; makeupTime?: string };
   [NotificationKind.MakeupBooked]: { childName: string; parentName: string; time: string };
   [NotificationKind.WeeklyDigest]: { childName: string; completed: number; missed: number; minutes: number; streak: number };
+  /**
+   * Call plans: `name` is who acted; `schedule` is already written in the reader's language
+   * ("每周日 19:30" / "every Sunday at 19:30", with the reader's own time when they live elsewhere).
+   */
+  [NotificationKind.CallPlanProposed]: { name: string; childName: string; schedule: string };
+  [NotificationKind.CallPlanCountered]: { name: string; childName: string; schedule: string };
+  [NotificationKind.CallPlanAccepted]: { name: string; childName: string; schedule: string };
+  [NotificationKind.CallPlanDeclined]: { name: string; childName: string; schedule: string };
+  /** `until` is the date calls start again, in the reader's language; absent for a pause without end. */
+  [NotificationKind.CallPlanPaused]: { name: string; childName: string; schedule: string; until?: string };
+  [NotificationKind.CallPlanResumed]: { name: string; childName: string; schedule: string };
+  [NotificationKind.CallPlanEnded]: { name: string; childName: string; schedule: string };
 }
 
 export interface RenderedNotification {
@@ -172,6 +191,68 @@ const catalogue: { [K in NotificationKind]: Template<NotificationParamsOf[K]> } 
         title: 'Your week with {childName}',
         body: ['This week: {completed} calls with {childName}, {minutes} minutes in all, {missed} missed.', 'Weeks in a row with a call: {streak}.'],
       },
+    },
+  },
+  [NotificationKind.CallPlanProposed]: {
+    secret: [],
+    params: ['name', 'childName', 'schedule'],
+    text: {
+      'zh-CN': { title: '新的视频通话安排', body: ['{name}想{schedule}和{childName}视频通话。', '请打开应用，选择同意、拒绝或换个时间。'] },
+      en: {
+        title: 'New weekly call plan',
+        body: ['{name} would like a video call with {childName} {schedule}.', 'Please open the app to accept, decline or suggest another time.'],
+      },
+    },
+  },
+  [NotificationKind.CallPlanCountered]: {
+    secret: [],
+    params: ['name', 'childName', 'schedule'],
+    text: {
+      'zh-CN': { title: '通话时间有新建议', body: ['{name}建议改成{schedule}和{childName}视频通话。', '请打开应用，选择同意或拒绝。'] },
+      en: {
+        title: 'Another time was suggested',
+        body: ['{name} suggested a video call with {childName} {schedule} instead.', 'Please open the app to accept or decline.'],
+      },
+    },
+  },
+  [NotificationKind.CallPlanAccepted]: {
+    secret: [],
+    params: ['name', 'childName', 'schedule'],
+    text: {
+      'zh-CN': { title: '通话时间定好了', body: ['{name}同意了：{schedule}和{childName}视频通话。', '每次通话前都会提醒您。'] },
+      en: { title: 'Weekly call agreed', body: ['{name} agreed: a video call with {childName} {schedule}.', 'You will be reminded before each call.'] },
+    },
+  },
+  [NotificationKind.CallPlanDeclined]: {
+    secret: [],
+    params: ['name', 'childName', 'schedule'],
+    text: {
+      'zh-CN': { title: '通话安排没有同意', body: ['{name}没有同意{schedule}和{childName}视频通话。', '可以打开应用再商量一个时间。'] },
+      en: { title: 'Call plan declined', body: ['{name} declined the video call with {childName} {schedule}.', 'You can open the app to agree on another time.'] },
+    },
+  },
+  [NotificationKind.CallPlanPaused]: {
+    secret: [],
+    params: ['name', 'childName', 'schedule', 'until'],
+    text: {
+      'zh-CN': { title: '每周通话暂停了', body: ['{name}暂停了{schedule}和{childName}的视频通话。', '{until?}起会自动恢复。'] },
+      en: { title: 'Weekly call paused', body: ['{name} paused the video call with {childName} {schedule}.', 'It starts again on {until?}.'] },
+    },
+  },
+  [NotificationKind.CallPlanResumed]: {
+    secret: [],
+    params: ['name', 'childName', 'schedule'],
+    text: {
+      'zh-CN': { title: '每周通话恢复了', body: ['{name}恢复了{schedule}和{childName}的视频通话。', '每次通话前都会提醒您。'] },
+      en: { title: 'Weekly call resumed', body: ['{name} resumed the video call with {childName} {schedule}.', 'You will be reminded before each call.'] },
+    },
+  },
+  [NotificationKind.CallPlanEnded]: {
+    secret: [],
+    params: ['name', 'childName', 'schedule'],
+    text: {
+      'zh-CN': { title: '每周通话结束了', body: ['{name}结束了{schedule}和{childName}的视频通话安排。', '以后不会再提醒这个通话。'] },
+      en: { title: 'Weekly call ended', body: ['{name} ended the plan for a video call with {childName} {schedule}.', 'There will be no more reminders for it.'] },
     },
   },
 };
