@@ -19,6 +19,15 @@ export enum AuditAction {
   ChildDeleted = 'child.deleted',
   ChildEnrolled = 'child.enrolled',
   MakeupAccepted = 'call.makeup_accepted',
+  CallPlanProposed = 'call_plan.proposed',
+  CallPlanCountered = 'call_plan.countered',
+  CallPlanAccepted = 'call_plan.accepted',
+  CallPlanDeclined = 'call_plan.declined',
+  CallPlanPaused = 'call_plan.paused',
+  CallPlanResumed = 'call_plan.resumed',
+  CallPlanEnded = 'call_plan.ended',
+  CallSkipped = 'call.skipped',
+  CallRescheduled = 'call.rescheduled',
 }
 
 @Entity('audit_events')
