@@ -1,25 +1,31 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsString, Length, Matches } from 'class-validator';
 import { pageResponse } from '../../../common/pagination';
+import { OptionalField } from '../../../common/validators';
 import { FamilyRole } from '../../access/access.service';
 import { ClassEntity } from '../class.entity';
 import { ClassDetailRow, ClassSummaryRow, RosterRow } from '../classes.repository';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/** Names are shown on phones and in SMS; control characters (and NUL, which PostgreSQL refuses) have no place in them. */
+const PRINTABLE = /^[^\u0000-\u001f\u007f]*$/;
+const printable = (field: string) => Matches(PRINTABLE, { message: `${field} must not contain control characters` });
 
 export class CreateClassDto {
   @ApiProperty({ example: '三年级二班', minLength: 1, maxLength: 100 })
   @Transform(trim)
   @IsString()
   @Length(1, 100)
+  @printable('name')
   name: string;
 
   @ApiPropertyOptional({ example: '城关小学', minLength: 1, maxLength: 100 })
-  @IsOptional()
+  @OptionalField()
   @Transform(trim)
   @IsString()
   @Length(1, 100)
+  @printable('schoolName')
   schoolName?: string;
 }
 
