@@ -74,6 +74,10 @@ export class AppConfig {
   get adminToken(): string | undefined {
     return this.env.ADMIN_TOKEN;
   }
+  /** How long a socket notification waits for the client's receipt before it goes by SMS too. */
+  get smsFallbackSeconds(): number {
+    return this.env.NOTIFICATION_SMS_FALLBACK_SECONDS;
+  }
 }
 
 /** The one place that reads process.env. */

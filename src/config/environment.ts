@@ -130,6 +130,12 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   ADMIN_TOKEN?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  NOTIFICATION_SMS_FALLBACK_SECONDS = 120;
 }
 
 export class ConfigurationError extends Error {}
