@@ -10,7 +10,7 @@ import { configureApp } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { Clock } from '../../src/common/clock';
 import { AppConfig } from '../../src/config/app-config';
-import { databaseUrl, templateDatabaseName, testConfig } from '../setup/test-config';
+import { databaseUrl, templateDatabaseName, testConfig, testDatabaseName } from '../setup/test-config';
 import { SmsRecorder } from './sms-recorder';
 import { TestClock } from './test-clock';
 
@@ -112,7 +112,7 @@ export class TestApp {
       this.ownsData = false;
       this.databaseName = options.sameDataAs.databaseName;
     } else {
-      this.databaseName = `hlt_${randomBytes(6).toString('hex')}`;
+      this.databaseName = testDatabaseName();
       await withAdmin((c) => c.query(`CREATE DATABASE "${this.databaseName}" TEMPLATE "${templateDatabaseName()}"`));
     }
     const smsUrl = options.sameDataAs ? options.sameDataAs.config.smsGateway.url! : await this.sms.start();

@@ -1,13 +1,12 @@
 import { Client } from 'pg';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { migrate } from '../../src/database/migrate';
-import { databaseUrl, testConfig } from '../setup/test-config';
+import { databaseUrl, testConfig, testDatabaseName } from '../setup/test-config';
 
 /** Migrations are the schema's history; the entities must describe exactly what they built. */
 describe('schema: migrations and entities agree', () => {
-  const name = `hlt_schema_${randomBytes(4).toString('hex')}`;
+  const name = testDatabaseName();
   const url = databaseUrl(testConfig().databaseUrl, name);
   const admin = new Client({ connectionString: testConfig().databaseUrl });
 
@@ -35,12 +34,13 @@ describe('schema: migrations and entities agree', () => {
   it('every entity column exists with its type and nullability, and every table has an entity', async () => {
     const dataSource = await new DataSource({ ...dataSourceOptions(testConfig({ DATABASE_URL: url })) }).initialize();
     try {
-      const columns: { table_name: string; column_name: string; data_type: string; is_nullable: string }[] = await dataSource.query(
-        `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'public'`,
+      const columns: { table_name: string; column_name: string; udt_name: string; is_nullable: string }[] = await dataSource.query(
+        `SELECT table_name, column_name, udt_name, is_nullable FROM information_schema.columns WHERE table_schema = 'public'`,
       );
       const actual = new Map(columns.map((c) => [`${c.table_name}.${c.column_name}`, c]));
-      const normalise = (type: string) =>
-        ({ 'timestamp with time zone': 'timestamptz', integer: 'integer', bigint: 'bigint', int: 'integer', 'character varying': 'text' })[type] ?? type;
+      // entity column types in PostgreSQL's internal (udt) names; arrays are the element's name with '_'
+      const udt: Record<string, string> = { smallint: 'int2', integer: 'int4', int: 'int4', bigint: 'int8', boolean: 'bool', 'character varying': 'varchar' };
+      const entityType = (type: string, array: boolean) => `${array ? '_' : ''}${udt[type] ?? type}`;
       const mismatches: string[] = [];
       const tablesWithEntities = new Set<string>();
       for (const entity of dataSource.entityMetadatas) {
@@ -52,11 +52,13 @@ describe('schema: migrations and entities agree', () => {
             mismatches.push(`${key}: missing in the database`);
             continue;
           }
-          const expectedType = normalise(String(column.type === Number ? 'integer' : column.type === String ? 'text' : column.type));
-          if (normalise(found.data_type) !== expectedType) mismatches.push(`${key}: entity ${expectedType}, database ${found.data_type}`);
+          const expectedType = entityType(String(column.type === Number ? 'integer' : column.type === String ? 'text' : column.type), column.isArray);
+          if (found.udt_name !== expectedType) mismatches.push(`${key}: entity ${expectedType}, database ${found.udt_name}`);
           if ((found.is_nullable === 'YES') !== column.isNullable) mismatches.push(`${key}: entity nullable=${column.isNullable}, database ${found.is_nullable}`);
         }
       }
+      const mapped = new Set(dataSource.entityMetadatas.flatMap((e) => e.columns.map((c) => `${e.tableName}.${c.databaseName}`)));
+      for (const key of actual.keys()) if (!key.startsWith('schema_migrations.') && !mapped.has(key)) mismatches.push(`${key}: not mapped by its entity`);
       const tables = new Set(columns.map((c) => c.table_name));
       for (const table of tables) if (table !== 'schema_migrations' && !tablesWithEntities.has(table)) mismatches.push(`${table}: no entity`);
       expect(mismatches).toEqual([]);

@@ -12,10 +12,18 @@ export default async function globalSetup(): Promise<void> {
   await client.connect();
   try {
     const template = templateDatabaseName();
-    const { rows: stale } = await client.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE (datname LIKE 'hlt\\_%' OR (datname LIKE 'hl\\_template\\_%' AND datname <> $1))`,
+    // test databases carry their creation time (hlt_<epoch seconds>_<random>): only leftovers older than
+    // two hours are dropped, so runs in parallel on one machine never pull a database from under each other
+    const { rows: existing } = await client.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'hlt\\_%' OR (datname LIKE 'hl\\_template\\_%' AND datname <> $1 AND datname NOT LIKE '%\\_building')`,
       [template],
     );
+    const cutoff = Date.now() / 1000 - 2 * 3600;
+    const stale = existing.filter(({ datname }) => {
+      if (!datname.startsWith('hlt_')) return true;
+      const created = Number(datname.split('_')[1]);
+      return !Number.isFinite(created) || created < cutoff;
+    });
     for (const { datname } of stale) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     const { rowCount } = await client.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [template]);
     if (rowCount) return;

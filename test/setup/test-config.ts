@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
@@ -26,6 +26,9 @@ export function templateDatabaseName(): string {
   for (const file of readdirSync(migrationsDir).sort()) hash.update(file).update(readFileSync(join(migrationsDir, file)));
   return `hl_template_${hash.digest('hex').slice(0, 12)}`;
 }
+
+/** `hlt_<epoch seconds>_<random>`: the global setup drops only leftovers older than two hours. */
+export const testDatabaseName = () => `hlt_${Math.floor(Date.now() / 1000)}_${randomBytes(5).toString('hex')}`;
 
 export function databaseUrl(adminUrl: string, database: string): string {
   const url = new URL(adminUrl);
