@@ -20,7 +20,6 @@ describe('fuzz: generated bodies at every write endpoint', () => {
     family = await givenFamily(t);
     const klass = await givenClass(t, [family]);
     ids = { childId: family.child.id, familyId: family.familyId, deviceId: family.child.deviceId, classId: klass.id, userId: family.parent.id };
-    // unknown path ids (requestId, code, …) get a value that is well-formed for neither: the body check still runs first
     const doc = (await t.http.get('/docs-json')).body as {
       paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }>>;
       components: { schemas: Record<string, { properties?: Operation['properties'] }> };
