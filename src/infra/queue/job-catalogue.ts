@@ -12,6 +12,8 @@ export enum JobName {
   ReconcileReminders = 'reminders.reconcile',
   MarkMissedCalls = 'occurrences.mark-missed',
   SendWeeklyDigests = 'digest.weekly',
+  /** SMS a socket notification the app did not confirm in time. */
+  NotificationFallback = 'notification.fallback',
 }
 
 export interface JobPayloads {
@@ -20,6 +22,7 @@ export interface JobPayloads {
   [JobName.ReconcileReminders]: Record<string, never>;
   [JobName.MarkMissedCalls]: Record<string, never>;
   [JobName.SendWeeklyDigests]: Record<string, never>;
+  [JobName.NotificationFallback]: { notificationId: string };
 }
 
 export const queueOf: Record<JobName, QueueName> = {
@@ -28,6 +31,7 @@ export const queueOf: Record<JobName, QueueName> = {
   [JobName.ReconcileReminders]: QueueName.Maintenance,
   [JobName.MarkMissedCalls]: QueueName.Maintenance,
   [JobName.SendWeeklyDigests]: QueueName.Maintenance,
+  [JobName.NotificationFallback]: QueueName.Deliveries,
 };
 
 /** Maintenance that runs on a schedule; worker processes register these (idempotently) at start. */

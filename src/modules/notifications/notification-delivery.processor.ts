@@ -7,7 +7,7 @@ import { DeliveryOutcome, NotificationDispatcher } from './notification-dispatch
 /** True when the queue will not retry after this attempt (BullMQ counts attempts already made). */
 export const isFinalAttempt = (job: Pick<Job, 'attemptsMade' | 'opts'>): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
-/** Turns a delivery job into one dispatcher call. Throws to retry with backoff; returns when done. */
+/** Turns delivery jobs into dispatcher calls. Throws to retry with backoff; returns when done. */
 @Injectable()
 export class NotificationDeliveryProcessor {
   constructor(private readonly dispatcher: NotificationDispatcher) {}
@@ -15,5 +15,10 @@ export class NotificationDeliveryProcessor {
   @HandlesJob(JobName.DeliverNotification)
   async deliver(payload: JobPayloads[JobName.DeliverNotification], job: Job): Promise<DeliveryOutcome> {
     return this.dispatcher.deliver(payload.notificationId, { final: isFinalAttempt(job) });
+  }
+
+  @HandlesJob(JobName.NotificationFallback)
+  async fallback(payload: JobPayloads[JobName.NotificationFallback], job: Job): Promise<DeliveryOutcome> {
+    return this.dispatcher.fallback(payload.notificationId, { final: isFinalAttempt(job) });
   }
 }

@@ -43,9 +43,11 @@ export class NotificationEntity {
   @Column('text', { default: 'zh-CN' })
   locale: NotificationLocale;
 
+  /** The channel asked for: `socket` (then SMS if not received in time, per preferences) or `sms` (straight to the phone, e.g. codes). */
   @Column('text')
   channel: NotificationChannel;
 
+  /** pending → sent | failed, once: the first delivery, on whichever channel it went. */
   @Column('text', { default: NotificationState.Pending })
   state: NotificationState;
 
@@ -58,6 +60,21 @@ export class NotificationEntity {
 
   @Column('timestamptz', { nullable: true })
   sentAt: Date | null;
+
+  /** Goes through quiet hours (a call starting now). */
+  @Column('boolean', { default: false })
+  urgent: boolean;
+
+  /** Created during the recipient's quiet hours: not delivered before they end. */
+  @Column('timestamptz', { nullable: true })
+  notBefore: Date | null;
+
+  /** The recipient's app confirmed receipt (socket acknowledgement or read); no SMS fallback after this. */
+  @Column('timestamptz', { nullable: true })
+  deliveredAt: Date | null;
+
+  @Column('timestamptz', { nullable: true })
+  readAt: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
