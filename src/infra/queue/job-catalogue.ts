@@ -14,6 +14,7 @@ export enum JobName {
   SendWeeklyDigests = 'digest.weekly',
   /** SMS a socket notification the app did not confirm in time. */
   NotificationFallback = 'notification.fallback',
+  ExtendHorizon = 'occurrences.extend',
 }
 
 export interface JobPayloads {
@@ -23,6 +24,7 @@ export interface JobPayloads {
   [JobName.MarkMissedCalls]: Record<string, never>;
   [JobName.SendWeeklyDigests]: Record<string, never>;
   [JobName.NotificationFallback]: { notificationId: string };
+  [JobName.ExtendHorizon]: Record<string, never>;
 }
 
 export const queueOf: Record<JobName, QueueName> = {
@@ -32,6 +34,7 @@ export const queueOf: Record<JobName, QueueName> = {
   [JobName.MarkMissedCalls]: QueueName.Maintenance,
   [JobName.SendWeeklyDigests]: QueueName.Maintenance,
   [JobName.NotificationFallback]: QueueName.Deliveries,
+  [JobName.ExtendHorizon]: QueueName.Maintenance,
 };
 
 /** Maintenance that runs on a schedule; worker processes register these (idempotently) at start. */
@@ -40,6 +43,8 @@ export const recurringJobs: Partial<Record<JobName, { every: number } | { patter
   [JobName.MarkMissedCalls]: { every: 60_000 },
   // hourly: each parent's digest goes out on Sunday 20:00 in their own zone
   [JobName.SendWeeklyDigests]: { pattern: '5 * * * *', tz: 'UTC' },
+  // cheap when nothing is due (one day per plan); often enough that a pause ends soon after midnight in every zone
+  [JobName.ExtendHorizon]: { every: 15 * 60_000 },
 };
 
 export interface JobOptions {
