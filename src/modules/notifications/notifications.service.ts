@@ -69,13 +69,14 @@ export class NotificationsService {
       throw new Error(`notification ${input.kind} on the socket needs a user`);
     }
     checkParams(input.kind, input.params, secretParams);
-    const recipient = input.userId ? await findRecipient(em, input.userId) : undefined;
-    const resolvedLocale = resolveLocale(input.locale ?? recipient?.locale);
-    render(input.kind, resolvedLocale, { ...input.params, ...secretParams });
-
     const urgent = input.urgent ?? false;
     const hasCode = Object.keys(secretParams).length > 0;
-    const notBefore = recipient && !urgent && !hasCode ? quietHoursEnd(this.clock.now(), recipient.quietHours, recipient.timeZone) : null;
+    const mayWait = !urgent && !hasCode;
+    // the recipient's row is needed for their locale or their quiet hours; a hot path (reminders) often needs neither
+    const recipient = input.userId && (mayWait || !input.locale) ? await findRecipient(em, input.userId) : undefined;
+    const resolvedLocale = resolveLocale(input.locale ?? recipient?.locale);
+    render(input.kind, resolvedLocale, { ...input.params, ...secretParams });
+    const notBefore = recipient && mayWait ? quietHoursEnd(this.clock.now(), recipient.quietHours, recipient.timeZone) : null;
 
     // the id is ours before the insert: it binds the sealed params to this row and names the job
     const id = randomUUID();
