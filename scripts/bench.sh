@@ -19,9 +19,7 @@ fi
 shift
 [ -f "bench/$name.ts" ] || { echo "no such benchmark: bench/$name.ts" >&2; exit 2; }
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
+bash scripts/ensure-deps.sh
 bash scripts/services.sh up
 set -a
 # shellcheck source=/dev/null

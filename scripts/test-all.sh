@@ -8,10 +8,7 @@ cd "$root"
 
 log() { printf '[test-all] %s\n' "$*" >&2; }
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+bash scripts/ensure-deps.sh
 
 bash scripts/services.sh up
 set -a

@@ -15,11 +15,7 @@ die() { log "$*"; exit 1; }
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
   die "Node.js 20 or newer is required (found $(node --version))"
 
-# npm writes node_modules/.package-lock.json on every install; the folder's own mtime is not reliable.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+bash scripts/ensure-deps.sh
 
 # Exports KEY=VALUE lines from a file, but only for keys the environment does not already set.
 load_missing() {
