@@ -42,6 +42,7 @@ export class RealtimeIoAdapter extends IoAdapter {
     sub.on('error', () => undefined);
     this.clients.push(pub, sub);
     server.adapter(createAdapter(pub, sub, { key: socketChannelKey(this.config.redisPrefix) }));
+    server.on('connection', (socket: Socket) => throttleEvents(socket));
     server.use((socket: Socket, next) => {
       this.authenticate(socket.handshake.auth?.token)
         .then((identity) => {
@@ -62,4 +63,29 @@ export class RealtimeIoAdapter extends IoAdapter {
     await super.close(server);
     for (const client of this.clients) client.disconnect();
   }
+}
+
+/** Events a socket may send per second (burst) before it is throttled. */
+export const SOCKET_EVENTS_PER_SECOND = 50;
+
+/**
+ * A token bucket per socket, in memory on the node that holds it: a socket flooding events gets a 429
+ * in its acknowledgement (and no processing) while every other socket goes on at full speed.
+ */
+function throttleEvents(socket: Socket): void {
+  let tokens = SOCKET_EVENTS_PER_SECOND;
+  let refilledAt = Date.now();
+  socket.use((packet, next) => {
+    const now = Date.now();
+    tokens = Math.min(SOCKET_EVENTS_PER_SECOND, tokens + ((now - refilledAt) / 1000) * SOCKET_EVENTS_PER_SECOND);
+    refilledAt = now;
+    if (tokens >= 1) {
+      tokens -= 1;
+      return next();
+    }
+    const ack = packet[packet.length - 1];
+    if (typeof ack === 'function') {
+      ack({ ok: false, error: { status: 429, title: 'Too many requests', detail: 'Slow down: too many events from this connection', code: 'rate_limited' } });
+    }
+  });
 }
