@@ -277,6 +277,22 @@ describe('scheduling: call plans, calls and the calendar feed', () => {
       expect(await t.count('audit_events', `child_id = $1 AND action IN ('call.skipped', 'call.rescheduled')`, [family.child.id])).toBe(2);
     });
 
+    it('booking a plan leaves out a slot already taken by a moved call, and booking again writes nothing', async () => {
+      const family = await givenFamily(t);
+      await activePlan(family, { daysOfWeek: [0], startTime: '19:30', durationMinutes: 30 });
+      const [sunday] = await callsOf(family);
+      // Sunday's call moves to Wednesday 2026-03-11 19:30 in Shanghai
+      await t.http.post(`/v1/calls/${sunday.id}/reschedule`).set(auth(family.parent.token)).send({ startsAt: '2026-03-11T11:30:00Z' }).expect(201);
+      const wednesdays = await activePlan(family, { daysOfWeek: [3], startTime: '19:30', durationMinutes: 30 });
+      const booked = (await callsOf(family)).filter((c) => c.planId === wednesdays.id);
+      expect(booked.map((c) => c.localDate)).toEqual(['2026-03-04', '2026-03-18', '2026-03-25', '2026-04-01', '2026-04-08', '2026-04-15', '2026-04-22']);
+
+      const occurrences = t.app.get(OccurrencesService);
+      const before = await t.count('call_occurrences');
+      await t.dataSource.transaction((em) => occurrences.materialise(em, wednesdays.id, BASE, new Date(BASE.getTime() + 8 * WEEK)));
+      expect(await t.count('call_occurrences')).toBe(before);
+    });
+
     it('lists calls in a window of at most 92 days, for one child or all of mine', async () => {
       const family = await givenFamily(t);
       await activePlan(family, { daysOfWeek: [1], startTime: '18:00', durationMinutes: 15 });
