@@ -141,7 +141,7 @@ export class RemindersService {
         params: offset === 0 ? names : { ...names, time: formatStart(new Date(row.starts_at), row.time_zone, locale), lead: formatLead(offset, locale) },
         locale,
         channel: NotificationChannel.Socket,
-        ...({ urgent: offset <= URGENT_WITHIN_MINUTES } as object),
+        urgent: offset <= URGENT_WITHIN_MINUTES,
       });
       await em.query(`UPDATE reminders SET notification_id = $2 WHERE id = $1`, [reminderId, notificationId]);
       return ReminderOutcome.Sent;
