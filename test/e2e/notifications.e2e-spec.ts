@@ -62,10 +62,9 @@ describe('notifications: preferences, quiet hours, socket then SMS, presence', (
   /** Waits for a queue job to finish and gives back what its handler returned. */
   const outcomeOf = (jobId: string, timeoutMs = 10_000) =>
     eventually(async () => {
-      const job = await deliveries().getJob(jobId);
-      expect(job).toBeDefined();
-      expect(await job!.getState()).toBe('completed');
-      return job!.returnvalue as DeliveryOutcome;
+      expect(await deliveries().getJobState(jobId)).toBe('completed');
+      // read after the state: a job fetched while still active carries no return value
+      return (await deliveries().getJob(jobId))!.returnvalue as DeliveryOutcome;
     }, timeoutMs);
   const online = async (user: TestUser, node: TestApp = t): Promise<Socket> => {
     const socket = await connectAs(node, user.token);
@@ -359,7 +358,9 @@ describe('notifications: preferences, quiet hours, socket then SMS, presence', (
       } finally {
         t.sms.failWith = undefined;
       }
-      await eventually(() => expect(smsFor(id)).toHaveLength(1), 15_000);
+      // the gateway hears of the SMS just before its attempt row commits
+      await eventually(async () => expect((await rowOf(id)).state).toBe('sent'), 15_000);
+      expect(smsFor(id)).toHaveLength(1);
       const attempts = await attemptsOf(id);
       expect(attempts.at(-1)).toMatchObject({ channel: 'sms', state: 'sent' });
       expect(attempts.slice(0, -1).every((a) => a.channel === 'sms' && a.state === 'failed')).toBe(true);
@@ -422,6 +423,23 @@ describe('notifications: preferences, quiet hours, socket then SMS, presence', (
         givenAdult(t, { timeZone: 'Asia/Shanghai' }),
       ]);
       for (const someone of [user, berlin, shanghai]) expect((await putPreferences(someone, { ...VALID, locale: 'zh-CN' })).status).toBe(200);
+    });
+
+    it('hold a fallback SMS that falls due after they began', async () => {
+      const nightOwl = await givenAdult(t, { timeZone: 'Asia/Shanghai' });
+      await putPreferences(nightOwl, { ...VALID, locale: 'zh-CN' });
+      const socket = await online(nightOwl);
+      t.clock.set(new Date('2030-01-15T21:59:59.500+08:00'));
+      const event = waitForEvent<NotificationEvent>(socket, 'notification');
+      const id = await notify(nightOwl);
+      await event;
+      // the window ends after 22:00: the SMS would wake them, so it waits for the morning
+      t.clock.set(new Date('2030-01-15T22:00:30+08:00'));
+      expect(await outcomeOf(`notif-fb-${id}`)).toBe(DeliveryOutcome.Postponed);
+      const later = await deliveries().getJob(`notif-fb-${id}-at-${new Date('2030-01-16T07:00:00+08:00').getTime()}`);
+      expect(await later?.getState()).toBe('delayed');
+      expect(smsFor(id)).toHaveLength(0);
+      expect((await attemptsOf(id)).map((a) => a.channel)).toEqual(['socket']);
     });
 
     it('hold a non-urgent notification until they end, and let an urgent one through', async () => {
