@@ -71,6 +71,10 @@ export class AppConfig {
   get outboxPollMs(): number {
     return this.env.OUTBOX_POLL_MS;
   }
+  /** How long a worker holds a job before others treat it as stalled (a crashed worker's jobs are retried). */
+  get workerLockMs(): number {
+    return this.env.WORKER_LOCK_SECONDS * 1000;
+  }
   get adminToken(): string | undefined {
     return this.env.ADMIN_TOKEN;
   }

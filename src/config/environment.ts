@@ -133,6 +133,12 @@ export class EnvironmentVariables {
 
   @Transform(toInt)
   @IsInt()
+  @Min(2)
+  @Max(600)
+  WORKER_LOCK_SECONDS = 30;
+
+  @Transform(toInt)
+  @IsInt()
   @Min(1)
   @Max(86400)
   NOTIFICATION_SMS_FALLBACK_SECONDS = 120;

@@ -43,6 +43,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly logger = new Logger(WorkerHost.name);
   private readonly workers: Worker[] = [];
   private readonly connections: ReturnType<typeof createRedis>[] = [];
+  private registration?: NodeJS.Timeout;
 
   constructor(
     private readonly config: AppConfig,
@@ -69,6 +70,8 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
           connection,
           prefix: this.config.redisPrefix,
           concurrency: 20,
+          lockDuration: this.config.workerLockMs,
+          stalledInterval: this.config.workerLockMs,
         },
       );
       worker.on('failed', (job, err) =>
@@ -79,6 +82,9 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     }
     this.logger.log(`workers running for ${Object.values(QueueName).join(', ')}`);
     await this.registerRecurringJobs();
+    // re-registered every minute: a Redis that lost its data (failover, flush) gets its schedules back
+    this.registration = setInterval(() => void this.registerRecurringJobs(), 60_000);
+    this.registration.unref();
   }
 
   /** Upserts are idempotent, so every worker may register them; BullMQ runs each once per tick. */
@@ -95,6 +101,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** Lets running jobs finish before the process exits. */
   async onApplicationShutdown(): Promise<void> {
+    if (this.registration) clearInterval(this.registration);
     await Promise.allSettled(this.workers.map((w) => w.close()));
     // BullMQ leaves connections it was handed open
     for (const connection of this.connections) connection.disconnect();

@@ -129,14 +129,14 @@ export class TokensService {
   private async issuePair(em: EntityManager, session: AuthSessionEntity, kind: UserKind): Promise<TokenPair> {
     const now = this.clock.now();
     const claims: AccessClaims = { typ: 'access', kind, sid: session.id, ...(session.deviceId ? { did: session.deviceId } : {}) };
-    const accessToken = jwt.sign(claims, this.config.jwtSecret, {
+    // iat from the injected clock: jsonwebtoken derives exp from it, and verification uses the same clock
+    const accessToken = jwt.sign({ ...claims, iat: Math.floor(now.getTime() / 1000) }, this.config.jwtSecret, {
       algorithm: ALGORITHM,
       audience: AUDIENCE,
       issuer: ISSUER,
       subject: session.userId,
       expiresIn: this.config.accessTokenTtlSeconds,
       jwtid: randomUUID(),
-      noTimestamp: false,
     });
     const id = randomUUID();
     const secret = randomBytes(32).toString('base64url');
