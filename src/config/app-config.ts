@@ -1,4 +1,4 @@
-import { AppRole, EnvironmentVariables, NodeEnv, validateEnvironment } from './environment';
+import { AppRole, EnvironmentVariables, MediaStorageDriver, NodeEnv, validateEnvironment } from './environment';
 
 /** Typed, validated configuration. The only way the code learns about its environment. */
 export class AppConfig {
@@ -81,6 +81,29 @@ export class AppConfig {
   /** How long a socket notification waits for the client's receipt before it goes by SMS too. */
   get smsFallbackSeconds(): number {
     return this.env.NOTIFICATION_SMS_FALLBACK_SECONDS;
+  }
+  /** Media storage: local disk under a directory, or an S3-compatible bucket. */
+  get mediaStorage(): {
+    driver: MediaStorageDriver;
+    localDir: string;
+    s3: { endpoint?: string; region: string; bucket?: string; accessKeyId?: string; secretAccessKey?: string; forcePathStyle: boolean };
+  } {
+    return {
+      driver: this.env.MEDIA_STORAGE,
+      localDir: this.env.MEDIA_LOCAL_DIR,
+      s3: {
+        endpoint: this.env.MEDIA_S3_ENDPOINT,
+        region: this.env.MEDIA_S3_REGION,
+        bucket: this.env.MEDIA_S3_BUCKET,
+        accessKeyId: this.env.MEDIA_S3_ACCESS_KEY_ID,
+        secretAccessKey: this.env.MEDIA_S3_SECRET_ACCESS_KEY,
+        forcePathStyle: this.env.MEDIA_S3_FORCE_PATH_STYLE === 'true',
+      },
+    };
+  }
+  /** How message sends are grouped into one transaction: at most `max` per batch, waiting at most `waitMs`, `lanes` batches in flight. */
+  get messageBatching(): { max: number; waitMs: number; lanes: number } {
+    return { max: this.env.MESSAGE_BATCH_MAX, waitMs: this.env.MESSAGE_BATCH_WAIT_MS, lanes: this.env.MESSAGE_BATCH_LANES };
   }
 }
 

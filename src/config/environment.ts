@@ -19,6 +19,12 @@ export enum AppRole {
   All = 'all',
 }
 
+/** Where voice and image messages are kept. */
+export enum MediaStorageDriver {
+  Local = 'local',
+  S3 = 's3',
+}
+
 export enum NodeEnv {
   Development = 'development',
   Test = 'test',
@@ -142,6 +148,52 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(86400)
   NOTIFICATION_SMS_FALLBACK_SECONDS = 120;
+
+  @IsEnum(MediaStorageDriver)
+  MEDIA_STORAGE: MediaStorageDriver = MediaStorageDriver.Local;
+
+  @IsString()
+  MEDIA_LOCAL_DIR = '.local/media';
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  MEDIA_S3_ENDPOINT?: string;
+
+  @IsString()
+  MEDIA_S3_REGION = 'us-east-1';
+
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'MEDIA_S3_BUCKET must be a valid bucket name' })
+  MEDIA_S3_BUCKET?: string;
+
+  @IsOptional()
+  @IsString()
+  MEDIA_S3_ACCESS_KEY_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  MEDIA_S3_SECRET_ACCESS_KEY?: string;
+
+  @IsIn(['true', 'false'])
+  MEDIA_S3_FORCE_PATH_STYLE = 'true';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  MESSAGE_BATCH_MAX = 128;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  MESSAGE_BATCH_WAIT_MS = 2;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  MESSAGE_BATCH_LANES = 4;
 }
 
 export class ConfigurationError extends Error {}
