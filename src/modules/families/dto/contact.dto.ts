@@ -12,7 +12,7 @@ export class ContactResponse {
   userId: string;
   @ApiProperty()
   displayName: string;
-  @ApiProperty({ enum: ContactSource, description: 'family: an adult of the family; request: approved by a guardian' })
+  @ApiProperty({ enum: ContactSource, enumName: 'ContactSource', description: 'family: an adult of the family; request: approved by a guardian' })
   source: ContactSource;
   @ApiProperty({ type: String, nullable: true, example: '舅舅' })
   relationship: string | null;
@@ -77,7 +77,7 @@ export class ContactRequestResponse {
   relationship: string | null;
   @ApiProperty({ type: String, nullable: true })
   note: string | null;
-  @ApiProperty({ enum: ContactRequestStatus })
+  @ApiProperty({ enum: ContactRequestStatus, enumName: 'ContactRequestStatus' })
   status: ContactRequestStatus;
   @ApiProperty({ format: 'uuid', type: String, nullable: true })
   decidedBy: string | null;
@@ -105,7 +105,7 @@ export const toContactRequestResponse = (r: ContactRequestRow): ContactRequestRe
 });
 
 export class ContactRequestQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ContactRequestStatus, description: 'Only requests in this state (e.g. pending ones to decide)' })
+  @ApiPropertyOptional({ enum: ContactRequestStatus, enumName: 'ContactRequestStatus', description: 'Only requests in this state (e.g. pending ones to decide)' })
   @OptionalField()
   @IsEnum(ContactRequestStatus)
   status?: ContactRequestStatus;

@@ -13,7 +13,7 @@ export class CreateFamilyDto {
   @SingleLine('name')
   name: string;
 
-  @ApiProperty({ enum: FamilyRole, description: 'Your own role in the new family' })
+  @ApiProperty({ enum: FamilyRole, enumName: 'FamilyRole', description: 'Your own role in the new family' })
   @IsEnum(FamilyRole)
   role: FamilyRole;
 }
@@ -24,7 +24,7 @@ export class FamilyMemberResponse {
   userId: string;
   @ApiProperty()
   displayName: string;
-  @ApiProperty({ enum: FamilyRole, isArray: true })
+  @ApiProperty({ enum: FamilyRole, enumName: 'FamilyRole', isArray: true })
   roles: FamilyRole[];
 }
 

@@ -4,7 +4,7 @@ import { IsE164Phone, OptionalField } from '../../../common/validators';
 import { FamilyRole } from '../../access/access.service';
 
 export class CreateInvitationDto {
-  @ApiProperty({ enum: FamilyRole, description: 'The role the invited person will hold in the family' })
+  @ApiProperty({ enum: FamilyRole, enumName: 'FamilyRole', description: 'The role the invited person will hold in the family' })
   @IsEnum(FamilyRole)
   role: FamilyRole;
 
