@@ -454,6 +454,27 @@ describe('families: care circles, children, contacts and the child’s data righ
       expect(await t.snapshot()).toEqual(before);
     });
 
+    it('pages through the contact requests, newest first, without losing any', async () => {
+      const all = (await t.http.get(`/v1/children/${family.child.id}/contact-requests`).set(auth(family.guardian.token)).expect(200)).body;
+      expect(all.items.length).toBeGreaterThanOrEqual(4);
+      expect(all.nextCursor).toBeNull();
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: request.Response = await t.http
+          .get(`/v1/children/${family.child.id}/contact-requests?limit=1${cursor ? `&cursor=${cursor}` : ''}`)
+          .set(auth(family.guardian.token));
+        expect(page.status).toBe(200);
+        seen.push(...page.body.items.map((r: { id: string }) => r.id));
+        cursor = page.body.nextCursor;
+      } while (cursor && seen.length <= all.items.length);
+      expect(seen).toEqual(all.items.map((r: { id: string }) => r.id));
+      const declined = await t.http.get(`/v1/children/${family.child.id}/contact-requests?status=declined`).set(auth(family.guardian.token)).expect(200);
+      expect(declined.body.items.map((r: { status: string }) => r.status)).toEqual(['declined']);
+      expectProblem(await t.http.get(`/v1/children/${family.child.id}/contact-requests?status=maybe`).set(auth(family.guardian.token)), 400);
+      expectProblem(await t.http.get(`/v1/children/${family.child.id}/contact-requests?cursor=bm90LWEtY3Vyc29y`).set(auth(family.guardian.token)), 400);
+    });
+
     it('a guardian removes a contact; family adults stay', async () => {
       const friend = await givenAdult(t);
       await requestContact(family.child.id, family.guardian, { phone: friend.phone, relationship: '朋友' }).expect(201);
