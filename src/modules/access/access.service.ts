@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Actor, UserKind } from '../../common/actor';
-import { DomainError, ErrorCode, forbidden, notFound } from '../../common/errors';
+import { DomainError, ErrorCode, forbidden, notFound, unauthenticated } from '../../common/errors';
 
 export enum FamilyRole {
   Parent = 'parent',
@@ -130,6 +130,144 @@ export class AccessService {
     if (!teaches) throw this.refuse(actor, forbidden("Only the class's teacher can do this"), `class:${classId}`);
   }
 
+  /**
+   * Messaging. A conversation is visible to its active members and, read-only, to the guardians of a
+   * child who is or was in it (guarantee 2); to anyone else it does not exist. A child member whose
+   * thread holds someone who is not (or no longer) its approved contact may neither read nor write.
+   */
+  async requireConversationVisible(actor: Actor, conversationId: string, em?: EntityManager): Promise<ConversationAccess> {
+    const [standing] = await this.conversationStandings([{ actor, conversationId }], em);
+    return this.conversationDecision(actor, conversationId, standing, false);
+  }
+
+  /** Members write (send, read marks, uploads); a guardian who only watches the child's thread may not. */
+  async requireConversationMember(actor: Actor, conversationId: string, em?: EntityManager): Promise<ConversationAccess> {
+    const [standing] = await this.conversationStandings([{ actor, conversationId }], em);
+    return this.conversationDecision(actor, conversationId, standing, true);
+  }
+
+  /**
+   * The access decision for a batch of sends, in one round trip inside the batch's transaction: the
+   * sign-in is still live (the socket guard's check, folded in so a busy socket costs no extra query),
+   * the sender is an active member, and a child sender's every fellow member is its approved contact.
+   * Returns, per item, the error that refuses it, or undefined.
+   */
+  async authorizeMessageSends(em: EntityManager, items: { actor: Actor; conversationId: string }[]): Promise<(DomainError | undefined)[]> {
+    const standings = await this.conversationStandings(items, em, true);
+    return items.map(({ actor, conversationId }, i) => {
+      if (!standings[i].live) return this.refuse(actor, unauthenticated('This sign-in has ended; please sign in again'), `session:${actor.sessionId}`);
+      try {
+        this.conversationDecision(actor, conversationId, standings[i], true);
+        return undefined;
+      } catch (error) {
+        return error as DomainError;
+      }
+    });
+  }
+
+  /**
+   * Who may receive a conversation's messages right now, checked at delivery: its active members,
+   * less any child whose fellow members are not all its approved contacts.
+   */
+  async deliverableMembers(em: EntityManager, conversationIds: string[]): Promise<Map<string, string[]>> {
+    const rows: { conversationId: string; userIds: string[] }[] = await em.query(
+      `SELECT m.conversation_id AS "conversationId", array_agg(m.user_id ORDER BY m.user_id) AS "userIds"
+         FROM conversation_members m
+         LEFT JOIN children ch ON ch.user_id = m.user_id
+        WHERE m.conversation_id = ANY($1::uuid[]) AND m.removed_at IS NULL
+          AND (ch.user_id IS NULL OR NOT ${childPairViolation('m.conversation_id', 'ch.user_id', 'ch.family_id')})
+        GROUP BY m.conversation_id`,
+      [conversationIds],
+    );
+    return new Map(rows.map((r) => [r.conversationId, r.userIds]));
+  }
+
+  /**
+   * Whether `childId` may share a conversation with each of `userIds` (at join): its family's other
+   * children, and approved contacts it has not blocked. Answers those who may not.
+   */
+  async unapprovedForChild(em: EntityManager, childId: string, userIds: string[]): Promise<string[]> {
+    const rows: { userId: string }[] = await em.query(
+      `SELECT u AS "userId" FROM unnest($2::uuid[]) AS u
+        WHERE u <> $1
+          AND NOT EXISTS (SELECT 1 FROM children sib JOIN children me ON me.user_id = $1 WHERE sib.user_id = u AND sib.family_id = me.family_id)
+          AND (NOT EXISTS (SELECT 1 FROM child_contacts cc WHERE cc.child_id = $1 AND cc.contact_user_id = u)
+               OR EXISTS (SELECT 1 FROM child_blocks b WHERE b.child_id = $1 AND b.blocked_user_id = u))`,
+      [childId, userIds],
+    );
+    return rows.map((r) => r.userId);
+  }
+
+  /** A message is as visible as its conversation; the conversation access comes with it. */
+  async requireMessageVisible(actor: Actor, messageId: string): Promise<ConversationAccess & { senderId: string | null }> {
+    const [row] = await this.dataSource.query(`SELECT conversation_id AS "conversationId", sender_id AS "senderId" FROM messages WHERE id = $1`, [messageId]);
+    if (!row) throw this.refuse(actor, notFound('Message'), `message:${messageId}`);
+    try {
+      return { ...(await this.requireConversationVisible(actor, row.conversationId)), senderId: row.senderId };
+    } catch (error) {
+      throw error instanceof DomainError && error.code === ErrorCode.NotFound ? notFound('Message') : error;
+    }
+  }
+
+  /** Only its sender may take a message back, and only while still a member. */
+  async requireMessageSender(actor: Actor, messageId: string): Promise<ConversationAccess & { senderId: string | null }> {
+    const message = await this.requireMessageVisible(actor, messageId);
+    if (message.senderId !== actor.userId) throw this.refuse(actor, forbidden('Only the sender can retract a message'), `message:${messageId}`);
+    if (!message.isMember) throw this.refuse(actor, forbidden('Only members of the conversation can do this'), `message:${messageId}`);
+    return message;
+  }
+
+  /** The child itself and its family's adults may block someone from reaching the child. */
+  async requireChildBlocker(actor: Actor, childId: string): Promise<ChildRelation> {
+    const relation = await this.requireChildVisible(actor, childId);
+    if (!relation.isSelf && relation.roles.length === 0) throw this.refuse(actor, forbidden("Only the child or the child's family can do this"), `child:${childId}`);
+    return relation;
+  }
+
+  private async conversationStandings(
+    items: { actor: Actor; conversationId: string }[],
+    em: EntityManager = this.dataSource.manager,
+    withSession = false,
+  ): Promise<ConversationStanding[]> {
+    if (items.length === 0) return [];
+    return em.query(
+      `SELECT c.id IS NOT NULL AS exists, c.kind, c.family_id AS "familyId",
+              ${withSession ? `EXISTS (SELECT 1 FROM auth_sessions s WHERE s.id = i.session_id AND s.revoked_at IS NULL)` : 'true'} AS live,
+              coalesce(m.removed_at IS NULL, false) AS member,
+              (i.kind = 'child' AND m.removed_at IS NULL AND ch.user_id IS NOT NULL
+                AND ${childPairViolation('i.conversation_id', 'ch.user_id', 'ch.family_id')}) AS "childBarred",
+              CASE WHEN c.id IS NULL OR (m.user_id IS NOT NULL AND m.removed_at IS NULL) OR i.kind = 'child' THEN false ELSE
+                EXISTS (SELECT 1 FROM conversation_members cm
+                          JOIN children kid ON kid.user_id = cm.user_id
+                          JOIN family_members g ON g.family_id = kid.family_id AND g.user_id = i.user_id
+                         WHERE cm.conversation_id = c.id
+                           AND (g.role = 'guardian' OR NOT EXISTS (SELECT 1 FROM family_members g2 WHERE g2.family_id = kid.family_id AND g2.role = 'guardian')))
+              END AS "asGuardian"
+         FROM unnest($1::int[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[]) WITH ORDINALITY AS i(idx, user_id, kind, session_id, conversation_id, n)
+         LEFT JOIN conversations c ON c.id = i.conversation_id
+         LEFT JOIN conversation_members m ON m.conversation_id = i.conversation_id AND m.user_id = i.user_id
+         LEFT JOIN children ch ON ch.user_id = i.user_id
+        ORDER BY i.n`,
+      [
+        items.map((_, i) => i),
+        items.map((it) => it.actor.userId),
+        items.map((it) => it.actor.kind),
+        items.map((it) => it.actor.sessionId),
+        items.map((it) => it.conversationId),
+      ],
+    );
+  }
+
+  private conversationDecision(actor: Actor, conversationId: string, standing: ConversationStanding | undefined, write: boolean): ConversationAccess {
+    const resource = `conversation:${conversationId}`;
+    if (!standing?.exists || !(standing.member || standing.asGuardian)) throw this.refuse(actor, notFound('Conversation'), resource);
+    if (standing.childBarred) {
+      throw this.refuse(actor, forbidden('This conversation includes someone who is not your approved contact'), resource);
+    }
+    if (write && !standing.member) throw this.refuse(actor, forbidden('Only members of the conversation can do this'), resource);
+    return { conversationId, kind: standing.kind, familyId: standing.familyId, isMember: standing.member, asGuardian: !standing.member };
+  }
+
   private refuse(actor: Actor, error: DomainError, resource: string): DomainError {
     this.logger.warn(
       { event: 'access.refused', actorId: actor.userId, actorKind: actor.kind, resource, status: error.code === ErrorCode.NotFound ? 404 : 403 },
@@ -138,3 +276,35 @@ export class AccessService {
     return error;
   }
 }
+
+/** How the caller stands towards one conversation. */
+export interface ConversationAccess {
+  conversationId: string;
+  kind: string;
+  familyId: string | null;
+  /** An active member: may write. */
+  isMember: boolean;
+  /** Sees it only as the guardian of a child in it: may read, not write. */
+  asGuardian: boolean;
+}
+
+interface ConversationStanding {
+  exists: boolean;
+  kind: string;
+  familyId: string | null;
+  live: boolean;
+  member: boolean;
+  childBarred: boolean;
+  asGuardian: boolean;
+}
+
+/**
+ * SQL: true when the child (`child`, of family `family`) shares conversation `conversation` with an
+ * active member who is neither one of its family's children nor an approved contact it has not blocked.
+ */
+export const childPairViolation = (conversation: string, child: string, family: string) => `EXISTS (
+  SELECT 1 FROM conversation_members o
+   WHERE o.conversation_id = ${conversation} AND o.user_id <> ${child} AND o.removed_at IS NULL
+     AND NOT EXISTS (SELECT 1 FROM children sib WHERE sib.user_id = o.user_id AND sib.family_id = ${family})
+     AND (NOT EXISTS (SELECT 1 FROM child_contacts cc WHERE cc.child_id = ${child} AND cc.contact_user_id = o.user_id)
+          OR EXISTS (SELECT 1 FROM child_blocks b WHERE b.child_id = ${child} AND b.blocked_user_id = o.user_id)))`;
