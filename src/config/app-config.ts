@@ -105,6 +105,24 @@ export class AppConfig {
   get messageBatching(): { max: number; waitMs: number; lanes: number } {
     return { max: this.env.MESSAGE_BATCH_MAX, waitMs: this.env.MESSAGE_BATCH_WAIT_MS, lanes: this.env.MESSAGE_BATCH_LANES };
   }
+  /** What call clients need to reach each other: STUN servers, and TURN servers with their shared secret. */
+  get rtc(): { stunUrls: string[]; turnUrls: string[]; turnSecret: string; credentialTtlSeconds: number } {
+    const list = (value: string) => value.split(',').filter((url) => url !== '');
+    return {
+      stunUrls: list(this.env.RTC_STUN_URLS),
+      turnUrls: list(this.env.RTC_TURN_URLS),
+      turnSecret: this.env.RTC_TURN_SECRET,
+      credentialTtlSeconds: this.env.RTC_TURN_CREDENTIAL_TTL_SECONDS,
+    };
+  }
+  /** How long a call rings before it ends as missed. */
+  get callRingTimeoutSeconds(): number {
+    return this.env.CALL_RING_TIMEOUT_SECONDS;
+  }
+  /** How long a call waits for a participant whose connection dropped before it ends. */
+  get callReconnectGraceSeconds(): number {
+    return this.env.CALL_RECONNECT_GRACE_SECONDS;
+  }
 }
 
 /** The one place that reads process.env. */

@@ -10,6 +10,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateIf,
   validateSync,
 } from 'class-validator';
 
@@ -194,6 +195,36 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(32)
   MESSAGE_BATCH_LANES = 4;
+
+  @Matches(/^$|^stuns?:[^,\s]+(,stuns?:[^,\s]+)*$/, { message: 'RTC_STUN_URLS must be comma-separated stun: or stuns: URLs' })
+  RTC_STUN_URLS = '';
+
+  @Matches(/^$|^turns?:[^,\s]+(,turns?:[^,\s]+)*$/, { message: 'RTC_TURN_URLS must be comma-separated turn: or turns: URLs' })
+  RTC_TURN_URLS = '';
+
+  /** coturn's `static-auth-secret`: required once TURN servers are configured. */
+  @ValidateIf((env: EnvironmentVariables) => env.RTC_TURN_URLS !== '')
+  @IsString()
+  @MinLength(16, { message: 'RTC_TURN_SECRET must be at least 16 characters when RTC_TURN_URLS is set' })
+  RTC_TURN_SECRET = '';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(86400)
+  RTC_TURN_CREDENTIAL_TTL_SECONDS = 3600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  CALL_RING_TIMEOUT_SECONDS = 45;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(120)
+  CALL_RECONNECT_GRACE_SECONDS = 10;
 }
 
 export class ConfigurationError extends Error {}
