@@ -28,6 +28,10 @@ export enum AuditAction {
   CallPlanEnded = 'call_plan.ended',
   CallSkipped = 'call.skipped',
   CallRescheduled = 'call.rescheduled',
+  ConversationCreated = 'conversation.created',
+  MessageReported = 'message.reported',
+  ChildBlocked = 'child.blocked',
+  ChildUnblocked = 'child.unblocked',
 }
 
 @Entity('audit_events')

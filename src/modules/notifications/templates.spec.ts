@@ -32,6 +32,8 @@ const examples: { [K in NotificationKind]: Required<NotificationParamsOf[K]> } =
   [NotificationKind.CallPlanPaused]: { name: '爸爸', childName: '小明', schedule: '每周日 19:30', until: '2月20日' },
   [NotificationKind.CallPlanResumed]: { name: '爸爸', childName: '小明', schedule: '每周日 19:30' },
   [NotificationKind.CallPlanEnded]: { name: '奶奶', childName: '小明', schedule: '每周日 19:30' },
+  [NotificationKind.MessageReported]: { reporterName: '小明', childName: '小明' },
+  [NotificationKind.ChildBlocked]: { name: '奶奶', blockedName: '王叔叔', childName: '小明' },
 };
 
 const kinds = Object.values(NotificationKind);

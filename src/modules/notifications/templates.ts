@@ -16,6 +16,8 @@ export enum NotificationKind {
   CallPlanPaused = 'call_plan_paused',
   CallPlanResumed = 'call_plan_resumed',
   CallPlanEnded = 'call_plan_ended',
+  MessageReported = 'message_reported',
+  ChildBlocked = 'child_blocked',
 }
 
 export const SUPPORTED_LOCALES = ['zh-CN', 'en'] as const;
@@ -50,6 +52,10 @@ export interface NotificationParamsOf {
   [NotificationKind.CallPlanPaused]: { name: string; childName: string; schedule: string; until?: string };
   [NotificationKind.CallPlanResumed]: { name: string; childName: string; schedule: string };
   [NotificationKind.CallPlanEnded]: { name: string; childName: string; schedule: string };
+  /** A member reported a message in a conversation the child is in; `reporterName` may be the child. Never the message text. */
+  [NotificationKind.MessageReported]: { reporterName: string; childName: string };
+  /** `name` blocked `blockedName` from reaching the child; `name` may be the child. */
+  [NotificationKind.ChildBlocked]: { name: string; blockedName: string; childName: string };
 }
 
 export interface RenderedNotification {
@@ -253,6 +259,25 @@ const catalogue: { [K in NotificationKind]: Template<NotificationParamsOf[K]> } 
     text: {
       'zh-CN': { title: '每周通话结束了', body: ['{name}结束了{schedule}和{childName}的视频通话安排。', '以后不会再提醒这个通话。'] },
       en: { title: 'Weekly call ended', body: ['{name} ended the plan for a video call with {childName} {schedule}.', 'There will be no more reminders for it.'] },
+    },
+  },
+  [NotificationKind.MessageReported]: {
+    secret: [],
+    params: ['reporterName', 'childName'],
+    text: {
+      'zh-CN': { title: '有人举报了一条消息', body: ['{reporterName}举报了{childName}聊天里的一条消息。', '请打开应用看一看。'] },
+      en: { title: 'A message was reported', body: ["{reporterName} reported a message in a conversation with {childName}.", 'Please open the app to look at it.'] },
+    },
+  },
+  [NotificationKind.ChildBlocked]: {
+    secret: [],
+    params: ['name', 'blockedName', 'childName'],
+    text: {
+      'zh-CN': { title: '孩子屏蔽了一个人', body: ['{name}屏蔽了{blockedName}。', '{blockedName}不能再给{childName}发消息了。', '如果需要，可以打开应用解除。'] },
+      en: {
+        title: 'Someone was blocked',
+        body: ['{name} blocked {blockedName}.', '{blockedName} can no longer message {childName}.', 'You can undo this in the app.'],
+      },
     },
   },
 };

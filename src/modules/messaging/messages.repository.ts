@@ -1,0 +1,281 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { updateReturning } from '../../database/sql';
+import { childPairViolation } from '../access/access.service';
+import { MessageRow } from './dto/message.dto';
+import { ConversationKind } from './conversation.entity';
+import { MessageKind } from './message.entity';
+
+const MESSAGE_COLUMNS = `m.id, m.conversation_id AS "conversationId", m.seq, m.client_msg_id AS "clientMsgId", m.sender_id AS "senderId",
+  m.kind, m.body, m.media_id AS "mediaId", m.retracted_at AS "retractedAt", m.created_at AS "createdAt"`;
+
+export interface NewMessage {
+  conversationId: string;
+  seq: number;
+  clientMsgId: string;
+  senderId: string | null;
+  kind: MessageKind;
+  body: string | null;
+  mediaId: string | null;
+}
+
+export interface ConversationRow {
+  id: string;
+  kind: ConversationKind;
+  familyId: string | null;
+  title: string | null;
+  lastSeq: string;
+  readSeq: string;
+  unreadCount: number;
+  asGuardian: boolean;
+  createdAt: Date;
+  /** Last activity, cut to the millisecond: the keyset of the list. */
+  activityAt: Date;
+}
+
+export interface MemberRow {
+  conversationId: string;
+  userId: string;
+  displayName: string;
+  kind: string;
+  readSeq: string;
+}
+
+export interface MediaRow {
+  id: string;
+  conversationId: string;
+  uploadedBy: string | null;
+  kind: 'voice' | 'image';
+  contentType: string;
+  sizeBytes: number;
+  durationMs: number | null;
+  storageKey: string;
+}
+
+/**
+ * Conversations, members and messages. Reads are scoped by the conversation (whose access the caller
+ * decided) or by the user they list for; writes of messages happen only under the conversation's lock.
+ */
+@Injectable()
+export class MessagesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Locks in id order, so two batches touching the same conversations can never deadlock. */
+  async lockConversations(em: EntityManager, conversationIds: string[]): Promise<void> {
+    await em.query(`SELECT id FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [conversationIds]);
+  }
+
+  /** Messages already stored under these (conversation, sender, client id) keys. */
+  findByClientIds(em: EntityManager, keys: { conversationId: string; senderId: string; clientMsgId: string }[]): Promise<MessageRow[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return em.query(
+      `SELECT ${MESSAGE_COLUMNS}
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(conversation_id, sender_id, client_msg_id)
+         JOIN messages m ON m.conversation_id = k.conversation_id AND m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id`,
+      [keys.map((k) => k.conversationId), keys.map((k) => k.senderId), keys.map((k) => k.clientMsgId)],
+    );
+  }
+
+  /** Raises each conversation's last_seq by its count; answers the new last_seq (the caller holds the locks). */
+  async reserveSeqs(em: EntityManager, counts: Map<string, number>): Promise<Map<string, number>> {
+    const ids = [...counts.keys()];
+    const rows = await updateReturning<{ id: string; lastSeq: string }>(
+      em,
+      `UPDATE conversations c SET last_seq = c.last_seq + v.n
+         FROM unnest($1::uuid[], $2::int[]) AS v(id, n)
+        WHERE c.id = v.id
+        RETURNING c.id, c.last_seq AS "lastSeq"`,
+      [ids, ids.map((id) => counts.get(id)!)],
+    );
+    return new Map(rows.map((r) => [r.id, Number(r.lastSeq)]));
+  }
+
+  /** One multi-row INSERT for a whole batch. */
+  insertMessages(em: EntityManager, rows: NewMessage[], at: Date): Promise<MessageRow[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return em.query(
+      `INSERT INTO messages AS m (conversation_id, seq, client_msg_id, sender_id, kind, body, media_id, created_at)
+       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::uuid[]), LATERAL (SELECT $8::timestamptz) AS t
+       RETURNING ${MESSAGE_COLUMNS}`,
+      [
+        rows.map((r) => r.conversationId),
+        rows.map((r) => r.seq),
+        rows.map((r) => r.clientMsgId),
+        rows.map((r) => r.senderId),
+        rows.map((r) => r.kind),
+        rows.map((r) => r.body),
+        rows.map((r) => r.mediaId),
+        at,
+      ],
+    );
+  }
+
+  /** Exactly the committed messages after `afterSeq`, in seq order, and the conversation's last seq. */
+  async after(conversationId: string, afterSeq: number, limit: number): Promise<{ rows: MessageRow[]; lastSeq: number }> {
+    return this.dataSource.transaction('REPEATABLE READ', async (em) => {
+      const rows: MessageRow[] = await em.query(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3`,
+        [conversationId, afterSeq, limit],
+      );
+      const [conversation] = await em.query(`SELECT last_seq AS "lastSeq" FROM conversations WHERE id = $1`, [conversationId]);
+      return { rows, lastSeq: Number(conversation?.lastSeq ?? 0) };
+    });
+  }
+
+  async message(messageId: string, em: EntityManager = this.dataSource.manager): Promise<MessageRow | undefined> {
+    const [row] = await em.query(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = $1`, [messageId]);
+    return row;
+  }
+
+  /** Sets retracted_at once; the first retraction stands. Answers the row either way. */
+  async retract(em: EntityManager, messageId: string, senderId: string, at: Date): Promise<MessageRow | undefined> {
+    await em.query(`UPDATE messages SET retracted_at = $3 WHERE id = $1 AND sender_id = $2 AND retracted_at IS NULL`, [messageId, senderId, at]);
+    return this.message(messageId, em);
+  }
+
+  /**
+   * The user's conversations (as a member, or as the guardian of a child who is or was in one), most
+   * recent activity first, with their read mark and unread count (others' messages after the mark).
+   */
+  conversationsFor(
+    userId: string,
+    after: { at: Date; id: string } | undefined,
+    limit: number,
+    filter: { childId?: string; conversationId?: string } = {},
+  ): Promise<ConversationRow[]> {
+    return this.dataSource.query(
+      `WITH visible AS (
+         SELECT m.conversation_id AS id, m.read_seq, false AS as_guardian
+           FROM conversation_members m WHERE m.user_id = $1 AND m.removed_at IS NULL
+            -- a child does not see a thread that holds someone who is not its approved contact
+            AND NOT EXISTS (SELECT 1 FROM children me WHERE me.user_id = $1 AND ${childPairViolation('m.conversation_id', 'me.user_id', 'me.family_id')})
+         UNION ALL
+         SELECT DISTINCT cm.conversation_id, 0::bigint, true
+           FROM conversation_members cm
+           JOIN children kid ON kid.user_id = cm.user_id
+           JOIN family_members g ON g.family_id = kid.family_id AND g.user_id = $1
+          WHERE (g.role = 'guardian' OR NOT EXISTS (SELECT 1 FROM family_members g2 WHERE g2.family_id = kid.family_id AND g2.role = 'guardian'))
+            AND NOT EXISTS (SELECT 1 FROM conversation_members me WHERE me.conversation_id = cm.conversation_id AND me.user_id = $1 AND me.removed_at IS NULL)
+       ), listed AS (
+         SELECT c.id, c.kind, c.family_id AS "familyId", c.title, c.last_seq AS "lastSeq", v.read_seq AS "readSeq", v.as_guardian AS "asGuardian",
+                c.created_at AS "createdAt",
+                date_trunc('milliseconds', coalesce((SELECT x.created_at FROM messages x WHERE x.conversation_id = c.id AND x.seq = c.last_seq), c.created_at)) AS "activityAt",
+                CASE WHEN v.as_guardian THEN 0 ELSE
+                  (SELECT count(*)::int FROM messages u WHERE u.conversation_id = c.id AND u.seq > v.read_seq AND u.sender_id IS DISTINCT FROM $1)
+                END AS "unreadCount"
+           FROM visible v JOIN conversations c ON c.id = v.id
+          WHERE ($5::uuid IS NULL OR EXISTS (SELECT 1 FROM conversation_members k WHERE k.conversation_id = c.id AND k.user_id = $5))
+            AND ($6::uuid IS NULL OR c.id = $6)
+       )
+       SELECT * FROM listed
+        WHERE ($2::timestamptz IS NULL OR ("activityAt", id) < ($2::timestamptz, $3::uuid))
+        ORDER BY "activityAt" DESC, id DESC
+        LIMIT $4`,
+      [userId, after?.at ?? null, after?.id ?? null, limit, filter.childId ?? null, filter.conversationId ?? null],
+    );
+  }
+
+  /** Current members of each conversation, with names and read marks. */
+  async membersOf(conversationIds: string[]): Promise<Map<string, MemberRow[]>> {
+    const result = new Map<string, MemberRow[]>(conversationIds.map((id) => [id, []]));
+    if (conversationIds.length === 0) return result;
+    const rows: MemberRow[] = await this.dataSource.query(
+      `SELECT m.conversation_id AS "conversationId", m.user_id AS "userId", u.display_name AS "displayName", u.kind, m.read_seq AS "readSeq"
+         FROM conversation_members m JOIN users u ON u.id = m.user_id
+        WHERE m.conversation_id = ANY($1::uuid[]) AND m.removed_at IS NULL
+        ORDER BY m.joined_at, m.user_id`,
+      [conversationIds],
+    );
+    for (const row of rows) result.get(row.conversationId)!.push(row);
+    return result;
+  }
+
+  async lastMessages(conversationIds: string[]): Promise<Map<string, MessageRow>> {
+    if (conversationIds.length === 0) return new Map();
+    const rows: MessageRow[] = await this.dataSource.query(
+      `SELECT ${MESSAGE_COLUMNS} FROM conversations c JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq WHERE c.id = ANY($1::uuid[])`,
+      [conversationIds],
+    );
+    return new Map(rows.map((r) => [r.conversationId, r]));
+  }
+
+  /** Moves the member's read mark forward only, never past the last message. Answers the mark now, and whether it moved. */
+  async moveReadMark(conversationId: string, userId: string, upToSeq: number): Promise<{ readSeq: number; moved: boolean }> {
+    const [row] = await this.dataSource.query(
+      `WITH target AS (
+         SELECT m.read_seq AS before, GREATEST(m.read_seq, LEAST($3::bigint, c.last_seq)) AS after
+           FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.conversation_id = $1 AND m.user_id = $2 AND m.removed_at IS NULL
+       ), moved AS (
+         UPDATE conversation_members m SET read_seq = t.after FROM target t
+          WHERE m.conversation_id = $1 AND m.user_id = $2 AND m.read_seq < t.after
+         RETURNING m.read_seq
+       )
+       SELECT coalesce((SELECT read_seq FROM moved), (SELECT after FROM target)) AS "readSeq", EXISTS (SELECT 1 FROM moved) AS moved`,
+      [conversationId, userId, upToSeq],
+    );
+    return { readSeq: Number(row?.readSeq ?? 0), moved: row?.moved ?? false };
+  }
+
+  /** The family's thread exists and holds every adult and child of the family (idempotent). */
+  async syncFamilyThread(em: EntityManager, familyId: string): Promise<string> {
+    await em.query(
+      `INSERT INTO conversations (kind, family_id, created_by) SELECT 'family', f.id, f.created_by FROM families f WHERE f.id = $1
+       ON CONFLICT (family_id) WHERE kind = 'family' DO NOTHING`,
+      [familyId],
+    );
+    const [conversation] = await em.query(`SELECT id FROM conversations WHERE family_id = $1 AND kind = 'family'`, [familyId]);
+    await em.query(
+      `INSERT INTO conversation_members (conversation_id, user_id)
+       SELECT $1, u FROM (SELECT user_id AS u FROM family_members WHERE family_id = $2 UNION SELECT user_id FROM children WHERE family_id = $2) s
+       ON CONFLICT (conversation_id, user_id) DO NOTHING`,
+      [conversation.id, familyId],
+    );
+    return conversation.id;
+  }
+
+  async insertConversation(em: EntityManager, input: { kind: ConversationKind; familyId: string | null; title: string | null; createdBy: string; memberIds: string[] }): Promise<string> {
+    const [row] = await em.query(`INSERT INTO conversations (kind, family_id, title, created_by) VALUES ($1, $2, $3, $4) RETURNING id`, [
+      input.kind,
+      input.familyId,
+      input.title,
+      input.createdBy,
+    ]);
+    await em.query(`INSERT INTO conversation_members (conversation_id, user_id) SELECT $1, unnest($2::uuid[])`, [row.id, input.memberIds]);
+    return row.id;
+  }
+
+  /**
+   * Takes the child out of every thread it shares with `userId` (a contact removed, a block). The
+   * rows stay, for the record; the access goes. Answers the conversations it left.
+   */
+  async removeChildFromThreadsWith(em: EntityManager, childId: string, userId: string, reason: string, at: Date): Promise<string[]> {
+    const rows = await updateReturning<{ conversationId: string }>(
+      em,
+      `UPDATE conversation_members me SET removed_at = $4, removed_reason = $3
+        WHERE me.user_id = $1 AND me.removed_at IS NULL
+          AND EXISTS (SELECT 1 FROM conversation_members other
+                       WHERE other.conversation_id = me.conversation_id AND other.user_id = $2 AND other.removed_at IS NULL)
+        RETURNING me.conversation_id AS "conversationId"`,
+      [childId, userId, reason, at],
+    );
+    return rows.map((r) => r.conversationId);
+  }
+
+  async insertMedia(em: EntityManager, media: MediaRow): Promise<void> {
+    await em.query(
+      `INSERT INTO message_media (id, conversation_id, uploaded_by, kind, content_type, size_bytes, duration_ms, storage_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [media.id, media.conversationId, media.uploadedBy, media.kind, media.contentType, media.sizeBytes, media.durationMs, media.storageKey],
+    );
+  }
+
+  async media(mediaId: string): Promise<MediaRow | undefined> {
+    const [row] = await this.dataSource.query(
+      `SELECT id, conversation_id AS "conversationId", uploaded_by AS "uploadedBy", kind, content_type AS "contentType", size_bytes AS "sizeBytes",
+              duration_ms AS "durationMs", storage_key AS "storageKey"
+         FROM message_media WHERE id = $1`,
+      [mediaId],
+    );
+    return row;
+  }
+}

@@ -1,0 +1,336 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor } from '../../common/actor';
+import { Clock } from '../../common/clock';
+import { DomainError, ErrorCode, invalidField, notFound } from '../../common/errors';
+import { decodeCursor, encodeCursor, Page, PageQueryDto } from '../../common/pagination';
+import { AppConfig } from '../../config/app-config';
+import { Transactions } from '../../database/transaction';
+import { RealtimePublisher } from '../../infra/realtime/realtime.publisher';
+import { AccessService } from '../access/access.service';
+import { AuditAction } from '../audit/audit-event.entity';
+import { AuditService } from '../audit/audit.service';
+import { ConversationKind } from './conversation.entity';
+import { ConversationResponse, CreateConversationDto } from './dto/conversation.dto';
+import { MarkReadDto, MessageResponse, MessageRow, MessagesQueryDto, MessageSyncPage, PostMessageDto, ReadMarkResponse, toMessageResponse } from './dto/message.dto';
+import { MessageKind } from './message.entity';
+import { ConversationRow, MessagesRepository, NewMessage } from './messages.repository';
+import { SendBatcher, Settled } from './send-batcher';
+
+/** Server → client events of this module. */
+export enum MessagingEvent {
+  New = 'message:new',
+  Updated = 'message:updated',
+  Receipt = 'message:receipt',
+}
+
+interface SendItem {
+  actor: Actor;
+  conversationId: string;
+  input: PostMessageDto;
+}
+
+/** PostgreSQL errors after which the same batch may simply run again. */
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
+const MAX_ATTEMPTS = 3;
+
+const clientKey = (conversationId: string, senderId: string | null, clientMsgId: string) => `${conversationId}\u0000${senderId}\u0000${clientMsgId}`;
+
+/**
+ * Conversations and messages (guarantee 3). A message is committed with its per-conversation seq
+ * before it is acknowledged; a resend with the same client id answers the stored message; the socket
+ * is only the fast path, `after()` (GET …/messages?afterSeq=) is the guarantee.
+ *
+ * Sends are committed in batches (SendBatcher): one transaction locks the batch's conversations in id
+ * order, decides access for every item, looks up duplicates, reserves seqs with one UPDATE … RETURNING
+ * and inserts every new message with one INSERT. Because the lock comes first, a duplicate racing on
+ * another node waits and then finds the stored message: it never burns a seq.
+ */
+@Injectable()
+export class MessagingService implements OnApplicationShutdown {
+  private readonly logger = new Logger(MessagingService.name);
+  private readonly batcher: SendBatcher<SendItem, MessageResponse>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly access: AccessService,
+    private readonly messages: MessagesRepository,
+    private readonly publisher: RealtimePublisher,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {
+    this.batcher = new SendBatcher(config.messageBatching, (item) => item.conversationId, (items) => this.commitBatch(items));
+  }
+
+  /**
+   * Sends a message (socket `message:send` or REST). The access decision is taken for the whole batch
+   * inside its transaction, under the conversations' locks (AccessService.authorizeMessageSends): the
+   * sign-in is live, the sender an active member, and a child sender's fellow members all its
+   * approved contacts. Resolves after the commit.
+   */
+  send(actor: Actor, conversationId: string, input: PostMessageDto): Promise<MessageResponse> {
+    checkMessageShape(input);
+    return this.batcher.submit({ actor, conversationId, input });
+  }
+
+  /** Exactly the committed messages after `afterSeq`, in seq order (members, and guardians of a child in it). */
+  async after(actor: Actor, conversationId: string, query: MessagesQueryDto): Promise<MessageSyncPage> {
+    await this.access.requireConversationVisible(actor, conversationId);
+    const limit = query.limit ?? 100;
+    const { rows, lastSeq } = await this.messages.after(conversationId, query.afterSeq ?? 0, limit);
+    const items = rows.map((row) => this.toResponse(row));
+    const last = items[items.length - 1];
+    return { items, nextAfterSeq: last && last.seq < lastSeq ? last.seq : null, lastSeq };
+  }
+
+  /** The caller's conversations, most recent activity first, with unread counts. */
+  async list(actor: Actor, query: PageQueryDto): Promise<Page<ConversationResponse>> {
+    return this.page(actor, query, {});
+  }
+
+  /** A child's conversations, for its guardians (guarantee 2: they can see what the child sees). */
+  async listForChild(actor: Actor, childId: string, query: PageQueryDto): Promise<Page<ConversationResponse>> {
+    await this.access.requireChildControl(actor, childId);
+    return this.page(actor, query, { childId });
+  }
+
+  async get(actor: Actor, conversationId: string): Promise<ConversationResponse> {
+    await this.access.requireConversationVisible(actor, conversationId);
+    const [row] = await this.messages.conversationsFor(actor.userId, undefined, 1, { conversationId });
+    if (!row) throw notFound('Conversation');
+    return (await this.responses([row]))[0];
+  }
+
+  /**
+   * A family adult opens a thread around a child with some of the child's approved contacts. Every
+   * member must be one (checked for every pair at join; delivery checks again).
+   */
+  async create(actor: Actor, input: CreateConversationDto): Promise<ConversationResponse> {
+    const child = await this.access.requireChildFamilyAdult(actor, input.childId);
+    const others = input.memberIds.filter((id) => id !== actor.userId && id !== input.childId);
+    if (others.length === 0) throw invalidField('memberIds', 'name at least one person besides you and the child');
+    const conversationId = await this.transactions.run(async (em) => {
+      const unapproved = await this.access.unapprovedForChild(em, input.childId, [actor.userId, ...others]);
+      if (unapproved.length > 0) {
+        throw new DomainError(ErrorCode.Forbidden, 'Every member must be an approved contact of the child', {
+          fields: [{ field: 'memberIds', messages: [`not approved contacts of the child: ${unapproved.join(', ')}`] }],
+        });
+      }
+      const id = await this.messages.insertConversation(em, {
+        kind: ConversationKind.Group,
+        familyId: child.familyId,
+        title: input.title ?? null,
+        createdBy: actor.userId,
+        memberIds: [actor.userId, input.childId, ...others],
+      });
+      await this.audit.record(em, {
+        action: AuditAction.ConversationCreated,
+        actorId: actor.userId,
+        familyId: child.familyId,
+        childId: input.childId,
+        details: { conversationId: id, memberIds: [actor.userId, input.childId, ...others] },
+      });
+      return id;
+    });
+    return this.get(actor, conversationId);
+  }
+
+  /** Moves the caller's read mark forward (never backwards) and tells the other members. */
+  async markRead(actor: Actor, conversationId: string, input: MarkReadDto): Promise<ReadMarkResponse> {
+    await this.access.requireConversationMember(actor, conversationId);
+    const { readSeq, moved } = await this.messages.moveReadMark(conversationId, actor.userId, input.upToSeq);
+    const receipt: ReadMarkResponse = { conversationId, userId: actor.userId, readSeq };
+    if (moved) {
+      const members = await this.access.deliverableMembers(this.dataSource.manager, [conversationId]);
+      this.publisher.toUsers((members.get(conversationId) ?? []).filter((id) => id !== actor.userId), MessagingEvent.Receipt, receipt);
+    }
+    return receipt;
+  }
+
+  /** Its sender takes a message back: it keeps its place and shows as retracted, its content hidden from then on. */
+  async retract(actor: Actor, messageId: string): Promise<MessageResponse> {
+    const message = await this.access.requireMessageSender(actor, messageId);
+    const { row, changed } = await this.transactions.run(async (em) => {
+      const before = await this.messages.message(messageId, em);
+      const after = await this.messages.retract(em, messageId, actor.userId, this.clock.now());
+      return { row: after!, changed: before?.retractedAt === null };
+    });
+    const response = this.toResponse(row);
+    if (changed) {
+      const members = await this.access.deliverableMembers(this.dataSource.manager, [message.conversationId]);
+      this.publisher.toUsers(members.get(message.conversationId) ?? [], MessagingEvent.Updated, response);
+    }
+    return response;
+  }
+
+  /**
+   * Families: a family was created, or gained an adult or a child. Its thread follows, in the
+   * caller's transaction (created with the family; every adult and child a member).
+   */
+  async familyChanged(em: EntityManager, familyId: string): Promise<void> {
+    await this.messages.syncFamilyThread(em, familyId);
+  }
+
+  /**
+   * Contacts: a guardian removed one of the child's contacts. The child leaves every thread it shares
+   * with them, in the caller's transaction; its next event there is refused, open socket included.
+   */
+  async contactRemoved(em: EntityManager, childId: string, contactUserId: string): Promise<void> {
+    await this.messages.removeChildFromThreadsWith(em, childId, contactUserId, 'contact_removed', this.clock.now());
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.batcher.close();
+  }
+
+  toResponse(row: MessageRow): MessageResponse {
+    return toMessageResponse(row, this.config.publicUrl);
+  }
+
+  private async page(actor: Actor, query: PageQueryDto, filter: { childId?: string }): Promise<Page<ConversationResponse>> {
+    const cursor = decodeCursor(query.cursor);
+    if (cursor && !isUUID(cursor.id)) throw invalidField('cursor', 'is not a cursor this service issued');
+    const limit = query.limit ?? 50;
+    const rows = await this.messages.conversationsFor(actor.userId, cursor && { at: cursor.createdAt, id: cursor.id }, limit + 1, filter);
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: await this.responses(items),
+      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.activityAt, id: last.id }) : null,
+    };
+  }
+
+  private async responses(rows: ConversationRow[]): Promise<ConversationResponse[]> {
+    const ids = rows.map((r) => r.id);
+    const [members, lastMessages] = await Promise.all([this.messages.membersOf(ids), this.messages.lastMessages(ids)]);
+    return rows.map((row) => {
+      const last = lastMessages.get(row.id);
+      return {
+        id: row.id,
+        kind: row.kind,
+        familyId: row.familyId,
+        title: row.title,
+        lastSeq: Number(row.lastSeq),
+        readSeq: Number(row.readSeq),
+        unreadCount: row.unreadCount,
+        asGuardian: row.asGuardian,
+        members: (members.get(row.id) ?? []).map((m) => ({ userId: m.userId, displayName: m.displayName, kind: m.kind, readSeq: Number(m.readSeq) })),
+        lastMessage: last ? this.toResponse(last) : null,
+        createdAt: new Date(row.createdAt).toISOString(),
+      };
+    });
+  }
+
+  /**
+   * Commits one batch. A batch that hits a deadlock or a lost race runs again; one that fails for any
+   * other reason is split, so one bad item cannot take its neighbours down with it.
+   */
+  private async commitBatch(items: SendItem[]): Promise<Settled<MessageResponse>[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.commitOnce(items);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
+        if (items.length === 1) return [{ ok: false, error }];
+        this.logger.warn({ err: (error as Error).message, size: items.length }, 'message batch failed; committing its items one by one');
+        const results: Settled<MessageResponse>[] = [];
+        for (const item of items) results.push((await this.commitBatch([item]))[0]);
+        return results;
+      }
+    }
+  }
+
+  private async commitOnce(items: SendItem[]): Promise<Settled<MessageResponse>[]> {
+    const now = this.clock.now();
+    const { results, inserted, recipients } = await this.transactions.run(async (em) => {
+      const conversationIds = [...new Set(items.map((i) => i.conversationId))].sort();
+      await this.messages.lockConversations(em, conversationIds);
+      const results: (Settled<MessageRow> | undefined)[] = await this.refusals(em, items);
+
+      const candidates = items.map((_, i) => i).filter((i) => !results[i]);
+      const stored = await this.messages.findByClientIds(
+        em,
+        candidates.map((i) => ({ conversationId: items[i].conversationId, senderId: items[i].actor.userId, clientMsgId: items[i].input.clientMsgId })),
+      );
+      const byKey = new Map(stored.map((row) => [clientKey(row.conversationId, row.senderId, row.clientMsgId), row]));
+      // arrival order within the batch is seq order within each conversation
+      const counts = new Map<string, number>();
+      const fresh: number[] = [];
+      const keyOf = new Map<number, string>();
+      const firstOfKey = new Set<string>();
+      for (const i of candidates) {
+        const { actor, conversationId, input } = items[i];
+        const key = clientKey(conversationId, actor.userId, input.clientMsgId);
+        const existing = byKey.get(key);
+        if (existing) {
+          results[i] = { ok: true, value: existing };
+          continue;
+        }
+        keyOf.set(i, key);
+        // the same client id twice in one batch is one message
+        if (firstOfKey.has(key)) continue;
+        firstOfKey.add(key);
+        fresh.push(i);
+        counts.set(conversationId, (counts.get(conversationId) ?? 0) + 1);
+      }
+      if (fresh.length === 0) return { results, inserted: [] as MessageRow[], recipients: new Map<string, string[]>() };
+
+      const lastSeqs = await this.messages.reserveSeqs(em, counts);
+      const nextSeq = new Map([...counts].map(([id, n]) => [id, lastSeqs.get(id)! - n + 1]));
+      const rows: NewMessage[] = fresh.map((i) => {
+        const { actor, conversationId, input } = items[i];
+        const seq = nextSeq.get(conversationId)!;
+        nextSeq.set(conversationId, seq + 1);
+        return { conversationId, seq, clientMsgId: input.clientMsgId, senderId: actor.userId, kind: input.kind, body: input.body ?? null, mediaId: input.mediaId ?? null };
+      });
+      const inserted = await this.messages.insertMessages(em, rows, now);
+      for (const row of inserted) byKey.set(clientKey(row.conversationId, row.senderId, row.clientMsgId), row);
+      for (const [i, key] of keyOf) results[i] = { ok: true, value: byKey.get(key)! };
+      const recipients = await this.access.deliverableMembers(em, [...counts.keys()]);
+      return { results, inserted, recipients };
+    });
+
+    // committed: now the fast path, in seq order per conversation
+    inserted.sort((a, b) => (a.conversationId === b.conversationId ? Number(a.seq) - Number(b.seq) : a.conversationId < b.conversationId ? -1 : 1));
+    for (const row of inserted) this.publisher.toUsers(recipients.get(row.conversationId) ?? [], MessagingEvent.New, this.toResponse(row));
+    return results.map((r) => (r!.ok ? { ok: true, value: this.toResponse(r!.value) } : r!)) as Settled<MessageResponse>[];
+  }
+
+  /** Per item: the access decision, then whether its media is an upload of the sender's in that conversation. */
+  private async refusals(em: EntityManager, items: SendItem[]): Promise<(Settled<MessageRow> | undefined)[]> {
+    const refused = await this.access.authorizeMessageSends(em, items);
+    const results: (Settled<MessageRow> | undefined)[] = refused.map((error) => (error ? { ok: false, error } : undefined));
+    const withMedia = items.map((_, i) => i).filter((i) => !results[i] && items[i].input.mediaId);
+    if (withMedia.length === 0) return results;
+    const media: { id: string; conversationId: string; uploadedBy: string | null; kind: string }[] = await em.query(
+      `SELECT id, conversation_id AS "conversationId", uploaded_by AS "uploadedBy", kind FROM message_media WHERE id = ANY($1::uuid[])`,
+      [withMedia.map((i) => items[i].input.mediaId)],
+    );
+    const byId = new Map(media.map((m) => [m.id, m]));
+    for (const i of withMedia) {
+      const { actor, conversationId, input } = items[i];
+      const found = byId.get(input.mediaId!);
+      if (!found || found.conversationId !== conversationId || found.uploadedBy !== actor.userId) {
+        results[i] = { ok: false, error: invalidField('mediaId', 'is not an upload of yours in this conversation') };
+      } else if (found.kind !== input.kind) {
+        results[i] = { ok: false, error: invalidField('mediaId', `is a ${found.kind} upload, not ${input.kind}`) };
+      }
+    }
+    return results;
+  }
+}
+
+/** What a message must hold for its kind: text has a body; voice and image have an upload (and may have a caption). */
+function checkMessageShape(input: PostMessageDto): void {
+  if (input.kind === MessageKind.Text) {
+    if (input.body === undefined || input.body.trim() === '') throw invalidField('body', 'a text message needs some text');
+    if (input.mediaId !== undefined) throw invalidField('mediaId', 'a text message has no upload; send kind voice or image');
+  } else if (input.mediaId === undefined) {
+    throw invalidField('mediaId', `a ${input.kind} message needs an upload (POST /v1/conversations/{id}/media)`);
+  }
+}
+
