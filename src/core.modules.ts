@@ -13,6 +13,7 @@ import { AccessModule } from './modules/access/access.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { FamiliesModule } from './modules/families/families.module';
 import { IdentityModule } from './modules/identity/identity.module';
+import { MessagingModule } from './modules/messaging/messaging.module';
 import { NotificationsModule } from './modules/notifications/notifications.module';
 import { SchedulingModule } from './modules/scheduling/scheduling.module';
 import { SchoolModule } from './modules/school/school.module';
@@ -30,6 +31,7 @@ export const coreImports = (config: AppConfig) => [
   FamiliesModule,
   SchoolModule,
   SchedulingModule,
+  MessagingModule,
 ];
 
 export const globalProviders = [

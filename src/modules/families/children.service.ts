@@ -7,6 +7,7 @@ import { Transactions } from '../../database/transaction';
 import { AccessService, FamilyRole } from '../access/access.service';
 import { AuditAction } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
+import { MessagingService } from '../messaging/messaging.service';
 import { TokensService } from '../identity/tokens.service';
 import { ChildrenRepository } from './children.repository';
 import { ContactsRepository } from './contacts.repository';
@@ -29,6 +30,7 @@ export class ChildrenService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly messaging: MessagingService,
   ) {}
 
   /**
@@ -63,6 +65,7 @@ export class ChildrenService {
         consentNoticeVersion: input.consent.noticeVersion,
       });
       await this.families.approveFamilyAdults(em, familyId);
+      await this.messaging.familyChanged(em, familyId);
       await this.audit.record(em, {
         action: AuditAction.ChildCreated,
         actorId: actor.userId,

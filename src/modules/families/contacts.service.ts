@@ -13,6 +13,7 @@ import { isUniqueViolation } from '../identity/identity.service';
 import { NotificationChannel } from '../notifications/notification.entity';
 import { NotificationsService } from '../notifications/notifications.service';
 import { NotificationKind } from '../notifications/templates';
+import { MessagingService } from '../messaging/messaging.service';
 import { ChildrenRepository } from './children.repository';
 import { ContactRequestStatus } from './contact-request.entity';
 import { ContactsRepository } from './contacts.repository';
@@ -42,6 +43,7 @@ export class ContactsService {
     private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly messaging: MessagingService,
   ) {}
 
   /** The family's adults and the child itself may see whom the child can reach. */
@@ -119,6 +121,7 @@ export class ContactsService {
         throw conflict("This person is an adult of the child's family; family adults stay the child's contacts");
       }
       await this.contacts.removeContact(em, childId, contactUserId);
+      await this.messaging.contactRemoved(em, childId, contactUserId);
       await this.audit.record(em, {
         action: AuditAction.ContactRemoved,
         actorId: actor.userId,

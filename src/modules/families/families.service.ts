@@ -10,6 +10,7 @@ import { AuditAction } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
 import { isUniqueViolation } from '../identity/identity.service';
 import { CodePurpose } from '../identity/one-time-code.entity';
+import { MessagingService } from '../messaging/messaging.service';
 import { isShareableCode, OneTimeCodes } from '../identity/one-time-codes.service';
 import { NotificationChannel } from '../notifications/notification.entity';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -32,6 +33,7 @@ export class FamiliesService {
     private readonly codes: OneTimeCodes,
     private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
+    private readonly messaging: MessagingService,
   ) {}
 
   /** Any adult may start a family, and is its first member in the role they choose. */
@@ -40,6 +42,7 @@ export class FamiliesService {
     return this.transactions.run(async (em) => {
       const family = await this.families.insertFamily(em, { name: input.name, createdBy: actor.userId });
       await this.families.insertMember(em, { familyId: family.id, userId: actor.userId, role: input.role });
+      await this.messaging.familyChanged(em, family.id);
       await this.audit.record(em, { action: AuditAction.FamilyCreated, actorId: actor.userId, familyId: family.id, details: { role: input.role } });
       return this.load(em, family.id);
     });
@@ -106,6 +109,7 @@ export class FamiliesService {
         if ((await this.families.rolesOf(em, familyId, actor.userId)).includes(role)) throw alreadyMember(role);
         await this.families.insertMember(em, { familyId, userId: actor.userId, role });
         await this.families.approveFamilyAdults(em, familyId);
+        await this.messaging.familyChanged(em, familyId);
         await this.audit.record(em, {
           action: AuditAction.MemberJoined,
           actorId: actor.userId,

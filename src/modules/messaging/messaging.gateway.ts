@@ -1,0 +1,40 @@
+import { UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import type { Socket } from 'socket.io';
+import { DomainError, ErrorCode } from '../../common/errors';
+import { SocketProblemFilter } from '../../common/socket-exception.filter';
+import { socketValidationPipe } from '../../common/validation';
+import { socketActor, WsSessionGuard } from '../identity/ws-session.guard';
+import { MarkReadEventDto, MessageResponse, ReadMarkResponse, SendMessageEventDto } from './dto/message.dto';
+import { MessagingService } from './messaging.service';
+
+/**
+ * `message:send` and `message:read`. Every event is authorised against the current state: `read`
+ * through the session guard, `send` inside its batch's transaction (AccessService.authorizeMessageSends
+ * checks the same live session, membership and contacts in one query per batch, not one per message).
+ */
+@WebSocketGateway()
+@UseFilters(SocketProblemFilter)
+@UsePipes(socketValidationPipe())
+export class MessagingGateway {
+  constructor(private readonly messaging: MessagingService) {}
+
+  @SubscribeMessage('message:send')
+  async send(@ConnectedSocket() socket: Socket, @MessageBody() body: SendMessageEventDto): Promise<{ ok: true; message: MessageResponse }> {
+    const { conversationId, ...input } = body;
+    try {
+      return { ok: true, message: await this.messaging.send(socketActor(socket), conversationId, input) };
+    } catch (error) {
+      // as the session guard does: an ended sign-in closes the socket after its answer
+      if (error instanceof DomainError && error.code === ErrorCode.Unauthenticated) setImmediate(() => socket.disconnect(true));
+      throw error;
+    }
+  }
+
+  @UseGuards(WsSessionGuard)
+  @SubscribeMessage('message:read')
+  async read(@ConnectedSocket() socket: Socket, @MessageBody() body: MarkReadEventDto): Promise<{ ok: true } & ReadMarkResponse> {
+    const { conversationId, upToSeq } = body;
+    return { ok: true, ...(await this.messaging.markRead(socketActor(socket), conversationId, { upToSeq })) };
+  }
+}
