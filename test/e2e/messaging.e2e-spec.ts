@@ -44,6 +44,8 @@ describe('messaging: ordered, exactly-once, authorised conversations', () => {
   });
   afterAll(async () => {
     for (const socket of sockets) socket.close();
+    // let the server see the disconnects before it closes its Redis clients
+    await new Promise((r) => setTimeout(r, 300));
     await t.stop();
     await rm(mediaDir, { recursive: true, force: true });
   });

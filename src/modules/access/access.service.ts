@@ -233,8 +233,8 @@ export class AccessService {
     return em.query(
       `SELECT c.id IS NOT NULL AS exists, c.kind, c.family_id AS "familyId",
               ${withSession ? `EXISTS (SELECT 1 FROM auth_sessions s WHERE s.id = i.session_id AND s.revoked_at IS NULL)` : 'true'} AS live,
-              coalesce(m.removed_at IS NULL, false) AS member,
-              (i.kind = 'child' AND m.removed_at IS NULL AND ch.user_id IS NOT NULL
+              (m.user_id IS NOT NULL AND m.removed_at IS NULL) AS member,
+              (i.kind = 'child' AND m.user_id IS NOT NULL AND m.removed_at IS NULL AND ch.user_id IS NOT NULL
                 AND ${childPairViolation('i.conversation_id', 'ch.user_id', 'ch.family_id')}) AS "childBarred",
               CASE WHEN c.id IS NULL OR (m.user_id IS NOT NULL AND m.removed_at IS NULL) OR i.kind = 'child' THEN false ELSE
                 EXISTS (SELECT 1 FROM conversation_members cm
