@@ -11,6 +11,7 @@ import { dataSourceOptions } from './database/data-source-options';
 import { InfraModule } from './infra/infra.module';
 import { AccessModule } from './modules/access/access.module';
 import { AuditModule } from './modules/audit/audit.module';
+import { CallsModule } from './modules/calls/calls.module';
 import { FamiliesModule } from './modules/families/families.module';
 import { IdentityModule } from './modules/identity/identity.module';
 import { MessagingModule } from './modules/messaging/messaging.module';
@@ -31,6 +32,7 @@ export const coreImports = (config: AppConfig) => [
   FamiliesModule,
   SchoolModule,
   SchedulingModule,
+  CallsModule,
   MessagingModule,
 ];
 

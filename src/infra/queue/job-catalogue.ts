@@ -15,6 +15,8 @@ export enum JobName {
   /** SMS a socket notification the app did not confirm in time. */
   NotificationFallback = 'notification.fallback',
   ExtendHorizon = 'occurrences.extend',
+  /** A live call's time-outs: ring (missed), reconnect grace and a dead node (ended). */
+  CheckCallSession = 'calls.check',
 }
 
 export interface JobPayloads {
@@ -25,6 +27,7 @@ export interface JobPayloads {
   [JobName.SendWeeklyDigests]: Record<string, never>;
   [JobName.NotificationFallback]: { notificationId: string };
   [JobName.ExtendHorizon]: Record<string, never>;
+  [JobName.CheckCallSession]: { sessionId: string };
 }
 
 export const queueOf: Record<JobName, QueueName> = {
@@ -35,6 +38,7 @@ export const queueOf: Record<JobName, QueueName> = {
   [JobName.SendWeeklyDigests]: QueueName.Maintenance,
   [JobName.NotificationFallback]: QueueName.Deliveries,
   [JobName.ExtendHorizon]: QueueName.Maintenance,
+  [JobName.CheckCallSession]: QueueName.Maintenance,
 };
 
 /** Maintenance that runs on a schedule; worker processes register these (idempotently) at start. */

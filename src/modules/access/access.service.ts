@@ -268,6 +268,75 @@ export class AccessService {
     return { conversationId, kind: standing.kind, familyId: standing.familyId, isMember: standing.member, asGuardian: !standing.member };
   }
 
+  /**
+   * Calls (guarantee 2). The child's side of a call is the child itself and its guardians; the other
+   * side is one approved contact the child has not blocked (its family's adults are approved on
+   * joining). `side` is the side the caller calls from.
+   */
+  async requireCallSide(actor: Actor, childId: string, side: CallSide): Promise<CallStanding> {
+    const standing = await this.callStanding(actor.userId, childId);
+    if (!standing?.visible) throw this.refuse(actor, notFound('Child'), `child:${childId}`);
+    if (side === CallSide.Child && !standing.childSide) {
+      throw this.refuse(actor, forbidden("Only the child or the child's guardian can call for the child"), `child:${childId}`);
+    }
+    if (side === CallSide.Contact && !standing.contact) {
+      throw this.refuse(actor, forbidden("Only the child's approved contacts can call the child"), `child:${childId}`);
+    }
+    return standing;
+  }
+
+  /** Whom the child's side may ring: an approved contact of the child that it has not blocked. */
+  async requireCallableContact(actor: Actor, childId: string, contactId: string): Promise<void> {
+    const contact = contactId === actor.userId ? undefined : await this.callStanding(contactId, childId);
+    if (!contact?.contact) throw this.refuse(actor, forbidden("This person is not one of the child's approved contacts"), `child:${childId}`);
+  }
+
+  /**
+   * Acting in a call as its caller or on its called side, against the relationships as they are now:
+   * a removed contact or a guardian who left loses the call with their next event. The call exists for
+   * the child, its family's adults and the people in it; for anyone else it does not.
+   */
+  async requireCallRole(actor: Actor, call: CallParties, role: 'caller' | 'callee'): Promise<CallStanding> {
+    const standing = await this.callStanding(actor.userId, call.childId);
+    const involved = actor.userId === call.callerId || actor.userId === call.calleeId;
+    if (!standing || !(standing.isSelf || standing.inFamily || involved)) throw this.refuse(actor, notFound('Call'), `call:${call.id}`);
+    const allowed =
+      role === 'caller'
+        ? actor.userId === call.callerId && (call.calleeSide === CallSide.Child ? standing.contact : standing.childSide)
+        : call.calleeSide === CallSide.Child
+          ? standing.childSide && actor.userId !== call.callerId
+          : actor.userId === call.calleeId && standing.contact;
+    if (!allowed) {
+      const detail = involved ? 'You may no longer take part in this call' : role === 'caller' ? 'Only the caller can do this' : 'Only the called side can do this';
+      throw this.refuse(actor, forbidden(detail), `call:${call.id}`);
+    }
+    return standing;
+  }
+
+  private async callStanding(userId: string, childId: string): Promise<CallStanding | undefined> {
+    const [row] = await this.dataSource.query(
+      `SELECT c.family_id AS "familyId", c.user_id = $2 AS "isSelf",
+              EXISTS (SELECT 1 FROM family_members m WHERE m.family_id = c.family_id AND m.user_id = $2) AS "inFamily",
+              EXISTS (SELECT 1 FROM family_members m WHERE m.family_id = c.family_id AND m.user_id = $2 AND m.role = 'guardian') AS guardian,
+              EXISTS (SELECT 1 FROM class_enrollments e JOIN classes k ON k.id = e.class_id WHERE e.child_id = c.user_id AND k.teacher_id = $2) AS teaches,
+              EXISTS (SELECT 1 FROM child_contacts cc WHERE cc.child_id = c.user_id AND cc.contact_user_id = $2)
+                AND NOT EXISTS (SELECT 1 FROM child_blocks b WHERE b.child_id = c.user_id AND b.blocked_user_id = $2) AS contact,
+              EXISTS (SELECT 1 FROM child_contacts cc WHERE cc.child_id = c.user_id AND cc.contact_user_id = $2) AS "listedContact"
+         FROM children c WHERE c.user_id = $1`,
+      [childId, userId],
+    );
+    if (!row) return undefined;
+    return {
+      childId,
+      familyId: row.familyId,
+      isSelf: row.isSelf,
+      inFamily: row.inFamily,
+      childSide: row.isSelf || row.guardian,
+      contact: row.contact && !row.isSelf,
+      visible: row.isSelf || row.inFamily || row.teaches || row.listedContact,
+    };
+  }
+
   private refuse(actor: Actor, error: DomainError, resource: string): DomainError {
     this.logger.warn(
       { event: 'access.refused', actorId: actor.userId, actorKind: actor.kind, resource, status: error.code === ErrorCode.NotFound ? 404 : 403 },
@@ -308,3 +377,34 @@ export const childPairViolation = (conversation: string, child: string, family: 
      AND NOT EXISTS (SELECT 1 FROM children sib WHERE sib.user_id = o.user_id AND sib.family_id = ${family})
      AND (NOT EXISTS (SELECT 1 FROM child_contacts cc WHERE cc.child_id = ${child} AND cc.contact_user_id = o.user_id)
           OR EXISTS (SELECT 1 FROM child_blocks b WHERE b.child_id = ${child} AND b.blocked_user_id = o.user_id)))`;
+
+/** The two sides of a child's call. */
+export enum CallSide {
+  /** The child and its guardians. */
+  Child = 'child',
+  /** One approved contact of the child. */
+  Contact = 'contact',
+}
+
+/** How one person stands towards a child's calls. */
+export interface CallStanding {
+  childId: string;
+  familyId: string;
+  isSelf: boolean;
+  inFamily: boolean;
+  /** The child itself or one of its guardians. */
+  childSide: boolean;
+  /** An approved contact the child has not blocked. */
+  contact: boolean;
+  /** Sees the child at all (family, teacher, listed contact): a refusal is a 403, not a 404. */
+  visible: boolean;
+}
+
+/** Who a call is between, as its record says. */
+export interface CallParties {
+  id: string;
+  childId: string;
+  callerId: string | null;
+  calleeSide: CallSide;
+  calleeId: string | null;
+}
