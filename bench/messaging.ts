@@ -1,0 +1,326 @@
+/**
+ * Messaging benchmark (not a test): the full path (token auth, per-event access check, PostgreSQL
+ * commit with a per-conversation seq, delivery through the Redis adapter) next to a bare socket.io
+ * relay (no auth, no database), driven by the same load generator in the same run.
+ *
+ *   npm run bench -- messaging [--sockets=1000] [--inflight=1000] [--seconds=10] [--rate=5000]
+ *                              [--rate-seconds=10] [--max-sockets=5000] [--hold=600]
+ *
+ * Figures, each for the full path, the bare relay and their ratio:
+ *   - delivered messages/s at saturation: `sockets` sockets in pairs, `inflight` messages in flight
+ *     (a sender sends its next message when its partner received the previous one);
+ *   - p50 / p99 delivery latency (send → partner's receipt) at a fixed `rate` messages/s;
+ *   - server RSS per authenticated idle socket from `sockets` to `max-sockets`, and its growth over a
+ *     `hold`-second idle hold.
+ * Each server runs in its own process (bench/messaging-server.ts), so its memory is its own.
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { io, Socket } from 'socket.io-client';
+import { loadConfig } from '../src/config/app-config';
+import { migrate } from '../src/database/migrate';
+
+type Mode = 'bare' | 'full';
+
+const arg = (name: string, fallback: number): number => {
+  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return found ? Number(found.split('=')[1]) : fallback;
+};
+const SOCKETS = arg('sockets', 1000);
+const IN_FLIGHT = arg('inflight', 1000);
+const SECONDS = arg('seconds', 10);
+const RATE = arg('rate', 5000);
+const RATE_SECONDS = arg('rate-seconds', 10);
+const MAX_SOCKETS = arg('max-sockets', 5000);
+const HOLD_SECONDS = arg('hold', 600);
+const WARMUP_MS = 2000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (...parts: unknown[]) => console.error('[bench]', ...parts);
+
+interface Server {
+  process: ChildProcess;
+  port: number;
+  tokens: string[];
+  rss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+function startServer(mode: Mode, env: Record<string, string>): Promise<Server> {
+  const child = fork(join(__dirname, 'messaging-server.ts'), [mode], {
+    execArgv: ['--expose-gc', '-r', 'ts-node/register/transpile-only'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let nextId = 0;
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
+    child.once('message', (message: { ready: boolean; port: number; tokens?: string[] }) => {
+      resolve({
+        process: child,
+        port: message.port,
+        tokens: message.tokens ?? [],
+        rss: () =>
+          new Promise((done) => {
+            const id = ++nextId;
+            const listener = (answer: { id?: number; rss?: number }) => {
+              if (answer.id !== id) return;
+              child.off('message', listener);
+              done(answer.rss!);
+            };
+            child.on('message', listener);
+            child.send({ cmd: 'rss', id });
+          }),
+        stop: () =>
+          new Promise((done) => {
+            child.removeAllListeners('exit');
+            child.once('exit', () => done());
+            child.send({ cmd: 'stop' });
+          }),
+      });
+    });
+  });
+}
+
+/** One simulated device: whom it talks to and how it says it. */
+interface Peer {
+  socket: Socket;
+  /** Bare: its own id and its partner's; full: its user and the pair's conversation. */
+  self: string;
+  partner: string;
+  conversationId?: string;
+  counter: number;
+}
+
+async function connectPeers(mode: Mode, server: Server, count: number, offset: number, pairs: Pair[]): Promise<Peer[]> {
+  const peers: Peer[] = [];
+  const batch = 100;
+  for (let start = 0; start < count; start += batch) {
+    const made = await Promise.all(
+      Array.from({ length: Math.min(batch, count - start) }, (_, j) => {
+        const k = offset + start + j;
+        const pair = pairs[Math.floor(k / 2) % pairs.length];
+        const first = k % 2 === 0;
+        const self = first ? pair.a : pair.b;
+        const partner = first ? pair.b : pair.a;
+        const auth = mode === 'bare' ? { id: self } : { token: server.tokens[(first ? 2 * pairs.indexOf(pair) : 2 * pairs.indexOf(pair) + 1) % server.tokens.length] };
+        const socket = io(`http://127.0.0.1:${server.port}`, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, auth });
+        return new Promise<Peer>((resolve, reject) => {
+          socket.once('connect', () => resolve({ socket, self, partner, conversationId: pair.conversationId, counter: 0 }));
+          socket.once('connect_error', reject);
+        });
+      }),
+    );
+    peers.push(...made);
+  }
+  return peers;
+}
+
+function sendFrom(mode: Mode, peer: Peer, onAck: (ok: boolean) => void): void {
+  const body = performance.now().toFixed(3);
+  peer.counter++;
+  if (mode === 'bare') peer.socket.emit('relay', { to: peer.partner, from: peer.self, body }, (a: { ok: boolean }) => onAck(a.ok));
+  else
+    peer.socket.emit('message:send', { conversationId: peer.conversationId, clientMsgId: `${peer.self.slice(0, 8)}-${peer.counter}`, kind: 'text', body }, (a: { ok: boolean }) =>
+      onAck(a.ok),
+    );
+}
+
+/** Calls `handler(sentAt)` when this peer receives a message from its partner (not its own echo). */
+function onDelivered(mode: Mode, peer: Peer, handler: (sentAt: number) => void): void {
+  if (mode === 'bare') peer.socket.on('relay', (m: { from: string; body: string }) => m.from === peer.partner && handler(Number(m.body)));
+  else peer.socket.on('message:new', (m: { senderId: string; body: string }) => m.senderId === peer.partner && handler(Number(m.body)));
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+
+async function saturation(mode: Mode, peers: Peer[]): Promise<{ perSecond: number; refused: number }> {
+  const byId = new Map(peers.map((p) => [p.self, p]));
+  let delivered = 0;
+  let refused = 0;
+  let running = true;
+  const perPeer = Math.max(1, Math.round(IN_FLIGHT / peers.length));
+  for (const peer of peers) {
+    onDelivered(mode, peer, () => {
+      delivered++;
+      // the partner's message arrived: the partner sends its next one (closed loop, constant in flight)
+      if (running) sendFrom(mode, byId.get(peer.partner)!, (ok) => ok || refused++);
+    });
+  }
+  for (const peer of peers) for (let i = 0; i < perPeer; i++) sendFrom(mode, peer, (ok) => ok || refused++);
+  await sleep(WARMUP_MS);
+  const from = delivered;
+  const started = performance.now();
+  await sleep(SECONDS * 1000);
+  const perSecond = ((delivered - from) * 1000) / (performance.now() - started);
+  running = false;
+  await sleep(1500);
+  for (const peer of peers) peer.socket.off(mode === 'bare' ? 'relay' : 'message:new');
+  return { perSecond, refused };
+}
+
+async function fixedRate(mode: Mode, peers: Peer[]): Promise<{ p50: number; p99: number; achieved: number }> {
+  const latencies: number[] = [];
+  let measuring = false;
+  let delivered = 0;
+  for (const peer of peers) {
+    onDelivered(mode, peer, (sentAt) => {
+      if (!measuring) return;
+      delivered++;
+      latencies.push(performance.now() - sentAt);
+    });
+  }
+  const tickMs = 5;
+  let owed = 0;
+  let next = 0;
+  const timer = setInterval(() => {
+    owed += (RATE * tickMs) / 1000;
+    while (owed >= 1) {
+      sendFrom(mode, peers[next++ % peers.length], () => undefined);
+      owed--;
+    }
+  }, tickMs);
+  await sleep(WARMUP_MS);
+  measuring = true;
+  const started = performance.now();
+  await sleep(RATE_SECONDS * 1000);
+  measuring = false;
+  const achieved = (delivered * 1000) / (performance.now() - started);
+  clearInterval(timer);
+  await sleep(1500);
+  for (const peer of peers) peer.socket.off(mode === 'bare' ? 'relay' : 'message:new');
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), achieved };
+}
+
+async function memory(mode: Mode, server: Server, peers: Peer[], pairs: Pair[]): Promise<{ perSocketKiB: number; holdGrowthPct: number; samples: string[] }> {
+  await sleep(2000);
+  const samples: string[] = [];
+  const base = await server.rss();
+  samples.push(`${peers.length}:${(base / 1048576).toFixed(1)}MiB`);
+  const step = 1000;
+  while (peers.length < MAX_SOCKETS) {
+    peers.push(...(await connectPeers(mode, server, Math.min(step, MAX_SOCKETS - peers.length), peers.length, pairs)));
+    await sleep(1000);
+    samples.push(`${peers.length}:${((await server.rss()) / 1048576).toFixed(1)}MiB`);
+  }
+  await sleep(2000);
+  const top = await server.rss();
+  const perSocketKiB = (top - base) / (MAX_SOCKETS - SOCKETS) / 1024;
+  log(`${mode}: holding ${peers.length} idle sockets for ${HOLD_SECONDS} s`);
+  const holdStart = top;
+  const deadline = Date.now() + HOLD_SECONDS * 1000;
+  while (Date.now() < deadline) await sleep(Math.min(60_000, deadline - Date.now()));
+  const holdEnd = await server.rss();
+  const connected = peers.filter((p) => p.socket.connected).length;
+  if (connected !== peers.length) log(`${mode}: ${peers.length - connected} sockets dropped during the hold`);
+  return { perSocketKiB, holdGrowthPct: ((holdEnd - holdStart) / holdStart) * 100, samples };
+}
+
+interface Pair {
+  a: string;
+  b: string;
+  conversationId?: string;
+}
+
+/** A fresh, migrated database with SOCKETS/2 two-adult families (each with its family thread). */
+async function seed(adminUrl: string): Promise<{ url: string; name: string; pairs: Pair[]; userIds: string[] }> {
+  const name = `hl_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await migrate(loadConfig({ DATABASE_URL: url.toString() }), 'up');
+  const db = new Client({ connectionString: url.toString() });
+  await db.connect();
+  const n = SOCKETS / 2;
+  const { rows: users } = await db.query<{ id: string }>(
+    `INSERT INTO users (kind, display_name, phone, password_hash)
+     SELECT 'adult', 'bench ' || g, '+86139' || lpad(g::text, 8, '0'), 'not-a-login' FROM generate_series(1, $1::int) g RETURNING id`,
+    [2 * n],
+  );
+  const ids = users.map((u) => u.id);
+  const pairs: Pair[] = [];
+  for (let i = 0; i < n; i++) {
+    const [a, b] = [ids[2 * i], ids[2 * i + 1]];
+    const { rows: family } = await db.query<{ id: string }>(`INSERT INTO families (name, created_by) VALUES ($1, $2) RETURNING id`, [`bench ${i}`, a]);
+    await db.query(`INSERT INTO family_members (family_id, user_id, role) VALUES ($1, $2, 'parent'), ($1, $3, 'guardian')`, [family[0].id, a, b]);
+    const { rows: conversation } = await db.query<{ id: string }>(`INSERT INTO conversations (kind, family_id, created_by) VALUES ('family', $1, $2) RETURNING id`, [
+      family[0].id,
+      a,
+    ]);
+    await db.query(`INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2), ($1, $3)`, [conversation[0].id, a, b]);
+    pairs.push({ a, b, conversationId: conversation[0].id });
+  }
+  await db.end();
+  return { url: url.toString(), name, pairs, userIds: pairs.flatMap((p) => [p.a, p.b]) };
+}
+
+interface Figures {
+  perSecond: number;
+  refused: number;
+  p50: number;
+  p99: number;
+  achieved: number;
+  perSocketKiB: number;
+  holdGrowthPct: number;
+  samples: string[];
+}
+
+async function run(mode: Mode, env: Record<string, string>, pairs: Pair[]): Promise<Figures> {
+  const server = await startServer(mode, env);
+  log(`${mode}: server on port ${server.port}; connecting ${SOCKETS} sockets`);
+  const benchPairs = mode === 'bare' ? pairs.map((p, i) => ({ a: `a${i}`, b: `b${i}` })) : pairs;
+  const peers = await connectPeers(mode, server, SOCKETS, 0, benchPairs);
+  log(`${mode}: saturation with ${IN_FLIGHT} in flight for ${SECONDS} s`);
+  const sat = await saturation(mode, peers);
+  log(`${mode}: ${sat.perSecond.toFixed(0)} msg/s; fixed ${RATE} msg/s for ${RATE_SECONDS} s`);
+  const lat = await fixedRate(mode, peers);
+  log(`${mode}: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms; memory ${SOCKETS} → ${MAX_SOCKETS} sockets`);
+  const mem = await memory(mode, server, peers, benchPairs);
+  for (const peer of peers) peer.socket.close();
+  await sleep(500);
+  await server.stop();
+  return { ...sat, ...lat, ...mem };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  log(`seeding ${SOCKETS / 2} conversations of two`);
+  const db = await seed(config.databaseUrl);
+  const prefix = `bench${randomBytes(3).toString('hex')}`;
+  try {
+    const bare = await run('bare', {}, db.pairs);
+    const full = await run('full', { DATABASE_URL: db.url, REDIS_PREFIX: prefix, BENCH_USER_IDS: JSON.stringify(db.userIds) }, db.pairs);
+    const row = (figure: string, f: number, b: number, unit: string, digits = 1) =>
+      `${figure.padEnd(44)} ${`${f.toFixed(digits)} ${unit}`.padStart(14)} ${`${b.toFixed(digits)} ${unit}`.padStart(14)} ${(f / b).toFixed(2).padStart(7)}x`;
+    console.log('');
+    console.log(`messaging benchmark: ${SOCKETS} sockets in pairs, ${IN_FLIGHT} in flight, fixed rate ${RATE}/s, ${SOCKETS}→${MAX_SOCKETS} idle sockets, hold ${HOLD_SECONDS} s`);
+    console.log(`${'figure'.padEnd(44)} ${'full path'.padStart(14)} ${'bare relay'.padStart(14)} ${'ratio'.padStart(8)}`);
+    console.log(row('delivered messages/s at saturation', full.perSecond, bare.perSecond, '/s', 0));
+    console.log(row(`p50 delivery latency at ${RATE}/s`, full.p50, bare.p50, 'ms', 2));
+    console.log(row(`p99 delivery latency at ${RATE}/s`, full.p99, bare.p99, 'ms', 2));
+    console.log(row(`delivered at the fixed rate`, full.achieved, bare.achieved, '/s', 0));
+    console.log(row(`RSS per idle socket (${SOCKETS}→${MAX_SOCKETS})`, full.perSocketKiB, bare.perSocketKiB, 'KiB', 1));
+    console.log(row(`RSS growth over a ${HOLD_SECONDS} s idle hold`, full.holdGrowthPct, bare.holdGrowthPct, '%', 2));
+    console.log(`refused sends at saturation: full ${full.refused}, bare ${bare.refused}`);
+    console.log(`RSS samples (sockets:RSS): full ${full.samples.join(' ')}; bare ${bare.samples.join(' ')}`);
+  } finally {
+    const admin = new Client({ connectionString: config.databaseUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${db.name}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
