@@ -61,6 +61,8 @@ describe('calls: ringing, answering, signaling relay, time-outs, scheduled calls
   });
   afterAll(async () => {
     for (const socket of sockets) socket.close();
+    // let the server see the sockets go (and tell their families) before it stops
+    await new Promise((r) => setTimeout(r, 300));
     await t.stop();
   });
 
@@ -366,7 +368,12 @@ describe('calls: ringing, answering, signaling relay, time-outs, scheduled calls
       const aunt = await givenAdult(t, { displayName: '姨妈' });
       const approve = await t.http.post(`/v1/children/${f.child.id}/contact-requests`).set(auth(f.guardian.token)).send({ phone: aunt.phone, relationship: '姨妈' });
       expect(approve.status).toBe(201);
-      const [auntSocket, child] = await Promise.all([connect(aunt.token), connect(f.child.token)]);
+      const auntSocket = await connect(aunt.token);
+      // an approved contact sees the child come online, and may ask whether it is
+      const childOnline = waitForEvent<{ userId: string; online: boolean }>(auntSocket, 'presence', (e) => e.userId === f.child.id && e.online);
+      const child = await connect(f.child.token);
+      await childOnline;
+      expect((await t.http.get(`/v1/children/${f.child.id}/presence`).set(auth(aunt.token))).body).toEqual({ childId: f.child.id, online: true });
       const started = await ack(auntSocket, 'call:start', { childId: f.child.id });
       expect(started).toMatchObject({ ok: true, session: { calleeSide: 'child', callerId: aunt.id } });
       await ack(child, 'call:accept', { sessionId: started.session!.id });
@@ -390,9 +397,17 @@ describe('calls: ringing, answering, signaling relay, time-outs, scheduled calls
       // and the call ends when the grace period passes without the device
       const ended = await waitForEvent<{ session: Session }>(parent, 'call:ended', () => true, (GRACE_SECONDS + 5) * 1000);
       expect(ended.session).toMatchObject({ id: session.id, endReason: 'connection_lost' });
-      // a new device of the same child can be called again
+      // the session guard refuses by itself too, should the socket still be open (its disconnect lost on the way)
       const device = await givenPairedDevice(t, f.child.id, f.guardian);
-      const again = await connect(device.token);
+      const socketOfDevice = await connect(device.token);
+      await t.query(`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'device_revoked' WHERE device_id = $1`, [device.deviceId]);
+      const refused = await ack(socketOfDevice, 'call:start', { childId: f.child.id, calleeId: f.parent.id }).catch((error: Error) => ({ ok: false, error: { status: 401, detail: error.message } }));
+      expect(refused).toMatchObject({ ok: false, error: { status: 401 } });
+      expect(socketOfDevice.connected).toBe(false);
+      expect(await t.count('call_sessions', `child_id = $1 AND state = 'ringing'`, [f.child.id])).toBe(0);
+      // a new device of the same child can be called again
+      const another = await givenPairedDevice(t, f.child.id, f.guardian);
+      const again = await connect(another.token);
       const rung = waitForEvent(again, 'call:incoming');
       expect((await ack(parent, 'call:start', { childId: f.child.id })).ok).toBe(true);
       await rung;
