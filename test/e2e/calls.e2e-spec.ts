@@ -267,6 +267,8 @@ describe('calls: ringing, answering, signaling relay, time-outs, scheduled calls
         ['call:signal', { sessionId: uuid, to: f.child.id, data: { type: 'offer' } }],
         ['call:signal', { sessionId: uuid, to: f.child.id, data: { type: 'candidate', candidate: { candidate: 'x', script: '<b>' } } }],
         ['call:signal', { sessionId: uuid, to: f.child.id, data: { ...OFFER, html: '<script>' } }],
+        ['call:signal', { sessionId: uuid, to: f.child.id, data: { ...OFFER, candidate: { anything: { at: 'all' } } } }],
+        ['call:signal', { sessionId: uuid, to: f.child.id, data: { type: 'candidate', candidate: candidate(1).candidate, sdp: { not: 'checked' } } }],
       ];
       for (const [event, payload] of cases) {
         const answer = await ack(parent, event, payload);

@@ -9,6 +9,7 @@ import { CallsGateway } from './calls.gateway';
 import { FamilyPresenceService } from './family-presence.service';
 import { IceServersService } from './ice-servers.service';
 import { PresenceController } from './presence.controller';
+import { PresenceRepository } from './presence.repository';
 import { RtcController } from './rtc.controller';
 
 /**
@@ -27,6 +28,7 @@ import { RtcController } from './rtc.controller';
     CallsGateway,
     WsSessionGuard,
     FamilyPresenceService,
+    PresenceRepository,
     IceServersService,
   ],
 })
