@@ -69,7 +69,10 @@ describe('messaging: ordered, exactly-once, authorised conversations', () => {
     const all: Message[] = [];
     let after: number | null = afterSeq;
     while (after !== null) {
-      const res = await t.http.get(`/v1/conversations/${conversationId}/messages`).query({ afterSeq: after, limit }).set(auth(who.token));
+      const res: { status: number; body: { items: Message[]; nextAfterSeq: number | null } } = await t.http
+        .get(`/v1/conversations/${conversationId}/messages`)
+        .query({ afterSeq: after, limit })
+        .set(auth(who.token));
       expect(res.status).toBe(200);
       all.push(...res.body.items);
       after = res.body.nextAfterSeq;

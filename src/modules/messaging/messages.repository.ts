@@ -11,7 +11,8 @@ const MESSAGE_COLUMNS = `m.id, m.conversation_id AS "conversationId", m.seq, m.c
 
 export interface NewMessage {
   conversationId: string;
-  seq: number;
+  /** Its place among this batch's new messages of the same conversation, from 1. */
+  k: number;
   clientMsgId: string;
   senderId: string | null;
   kind: MessageKind;
@@ -76,30 +77,31 @@ export class MessagesRepository {
     );
   }
 
-  /** Raises each conversation's last_seq by its count; answers the new last_seq (the caller holds the locks). */
-  async reserveSeqs(em: EntityManager, counts: Map<string, number>): Promise<Map<string, number>> {
-    const ids = [...counts.keys()];
-    const rows = await updateReturning<{ id: string; lastSeq: string }>(
-      em,
-      `UPDATE conversations c SET last_seq = c.last_seq + v.n
-         FROM unnest($1::uuid[], $2::int[]) AS v(id, n)
-        WHERE c.id = v.id
-        RETURNING c.id, c.last_seq AS "lastSeq"`,
-      [ids, ids.map((id) => counts.get(id)!)],
-    );
-    return new Map(rows.map((r) => [r.id, Number(r.lastSeq)]));
-  }
-
-  /** One multi-row INSERT for a whole batch. */
+  /**
+   * Reserves seqs and inserts a batch in one statement (the caller holds the conversations' locks):
+   * each conversation's last_seq rises by its count, and its k-th new message (k from 1, in arrival
+   * order) gets seq = old last_seq + k.
+   */
   insertMessages(em: EntityManager, rows: NewMessage[], at: Date): Promise<MessageRow[]> {
     if (rows.length === 0) return Promise.resolve([]);
     return em.query(
-      `INSERT INTO messages AS m (conversation_id, seq, client_msg_id, sender_id, kind, body, media_id, created_at)
-       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::uuid[]), LATERAL (SELECT $8::timestamptz) AS t
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::uuid[])
+                WITH ORDINALITY AS v(conversation_id, k, client_msg_id, sender_id, kind, body, media_id, ord)
+       ), counts AS (
+         SELECT conversation_id, count(*)::int AS n FROM input GROUP BY conversation_id
+       ), reserved AS (
+         UPDATE conversations c SET last_seq = c.last_seq + counts.n FROM counts WHERE c.id = counts.conversation_id
+         RETURNING c.id, c.last_seq, counts.n
+       )
+       INSERT INTO messages AS m (conversation_id, seq, client_msg_id, sender_id, kind, body, media_id, created_at)
+       SELECT i.conversation_id, r.last_seq - r.n + i.k, i.client_msg_id, i.sender_id, i.kind, i.body, i.media_id, $8::timestamptz
+         FROM input i JOIN reserved r ON r.id = i.conversation_id
+        ORDER BY i.ord
        RETURNING ${MESSAGE_COLUMNS}`,
       [
         rows.map((r) => r.conversationId),
-        rows.map((r) => r.seq),
+        rows.map((r) => r.k),
         rows.map((r) => r.clientMsgId),
         rows.map((r) => r.senderId),
         rows.map((r) => r.kind),

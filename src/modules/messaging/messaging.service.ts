@@ -43,8 +43,8 @@ const clientKey = (conversationId: string, senderId: string | null, clientMsgId:
  * is only the fast path, `after()` (GET …/messages?afterSeq=) is the guarantee.
  *
  * Sends are committed in batches (SendBatcher): one transaction locks the batch's conversations in id
- * order, decides access for every item, looks up duplicates, reserves seqs with one UPDATE … RETURNING
- * and inserts every new message with one INSERT. Because the lock comes first, a duplicate racing on
+ * order, decides access for every item, looks up duplicates, then reserves seqs (UPDATE … last_seq + n)
+ * and inserts every new message in one statement. Because the lock comes first, a duplicate racing on
  * another node waits and then finds the stored message: it never burns a seq.
  */
 @Injectable()
@@ -279,13 +279,12 @@ export class MessagingService implements OnApplicationShutdown {
       }
       if (fresh.length === 0) return { results, inserted: [] as MessageRow[], recipients: new Map<string, string[]>() };
 
-      const lastSeqs = await this.messages.reserveSeqs(em, counts);
-      const nextSeq = new Map([...counts].map(([id, n]) => [id, lastSeqs.get(id)! - n + 1]));
+      const placed = new Map<string, number>();
       const rows: NewMessage[] = fresh.map((i) => {
         const { actor, conversationId, input } = items[i];
-        const seq = nextSeq.get(conversationId)!;
-        nextSeq.set(conversationId, seq + 1);
-        return { conversationId, seq, clientMsgId: input.clientMsgId, senderId: actor.userId, kind: input.kind, body: input.body ?? null, mediaId: input.mediaId ?? null };
+        const k = (placed.get(conversationId) ?? 0) + 1;
+        placed.set(conversationId, k);
+        return { conversationId, k, clientMsgId: input.clientMsgId, senderId: actor.userId, kind: input.kind, body: input.body ?? null, mediaId: input.mediaId ?? null };
       });
       const inserted = await this.messages.insertMessages(em, rows, now);
       for (const row of inserted) byKey.set(clientKey(row.conversationId, row.senderId, row.clientMsgId), row);
