@@ -375,7 +375,7 @@ describe('calls: ringing, answering, signaling relay, time-outs, scheduled calls
       const childOnline = waitForEvent<{ userId: string; online: boolean }>(auntSocket, 'presence', (e) => e.userId === f.child.id && e.online);
       const child = await connect(f.child.token);
       await childOnline;
-      expect((await t.http.get(`/v1/children/${f.child.id}/presence`).set(auth(aunt.token))).body).toEqual({ childId: f.child.id, online: true });
+      expect((await t.http.get(`/v1/presence/children/${f.child.id}`).set(auth(aunt.token))).body).toEqual({ childId: f.child.id, online: true });
       const started = await ack(auntSocket, 'call:start', { childId: f.child.id });
       expect(started).toMatchObject({ ok: true, session: { calleeSide: 'child', callerId: aunt.id } });
       await ack(child, 'call:accept', { sessionId: started.session!.id });
@@ -512,13 +512,13 @@ describe('calls: ringing, answering, signaling relay, time-outs, scheduled calls
       const child = await connect(f.child.token);
       expect(await online).toMatchObject({ userId: f.child.id, online: true });
 
-      const state = await t.http.get(`/v1/families/${f.familyId}/presence`).set(auth(f.parent.token));
+      const state = await t.http.get(`/v1/presence/families/${f.familyId}`).set(auth(f.parent.token));
       expect(state.status).toBe(200);
       const byId = Object.fromEntries((state.body.members as { userId: string; online: boolean; kind: string; roles: string[] }[]).map((m) => [m.userId, m]));
       expect(byId[f.child.id]).toMatchObject({ online: true, kind: 'child', roles: [] });
       expect(byId[f.guardian.id]).toMatchObject({ online: true, kind: 'adult', roles: ['guardian'] });
       expect(byId[f.parent.id]).toMatchObject({ online: false, roles: ['parent'] });
-      expect((await t.http.get(`/v1/children/${f.child.id}/presence`).set(auth(f.parent.token))).body).toEqual({ childId: f.child.id, online: true });
+      expect((await t.http.get(`/v1/presence/children/${f.child.id}`).set(auth(f.parent.token))).body).toEqual({ childId: f.child.id, online: true });
 
       // a second device of the guardian changes nothing for the family; the child's last socket closing does
       const parentSaw = record<{ userId: string; online: boolean }>(await connect(f.parent.token), 'presence');
@@ -526,7 +526,7 @@ describe('calls: ringing, answering, signaling relay, time-outs, scheduled calls
       child.close();
       expect(await offline).toMatchObject({ userId: f.child.id, online: false });
       await eventually(() => expect(parentSaw).toContainEqual(expect.objectContaining({ userId: f.child.id, online: false })));
-      expect((await t.http.get(`/v1/children/${f.child.id}/presence`).set(auth(f.parent.token))).body.online).toBe(false);
+      expect((await t.http.get(`/v1/presence/children/${f.child.id}`).set(auth(f.parent.token))).body.online).toBe(false);
     });
 
     it('tells no one outside the circle, and shows the state only to those inside it', async () => {
@@ -541,11 +541,11 @@ describe('calls: ringing, answering, signaling relay, time-outs, scheduled calls
       await seen;
       expect(strangerSaw).toEqual([]);
       expect(otherSaw).toEqual([]);
-      expect((await t.http.get(`/v1/families/${f.familyId}/presence`).set(auth(stranger.token))).status).toBe(404);
-      expect((await t.http.get(`/v1/children/${f.child.id}/presence`).set(auth(stranger.token))).status).toBe(404);
-      expect((await t.http.get(`/v1/children/${f.child.id}/presence`).set(auth(other.parent.token))).status).toBe(404);
+      expect((await t.http.get(`/v1/presence/families/${f.familyId}`).set(auth(stranger.token))).status).toBe(404);
+      expect((await t.http.get(`/v1/presence/children/${f.child.id}`).set(auth(stranger.token))).status).toBe(404);
+      expect((await t.http.get(`/v1/presence/children/${f.child.id}`).set(auth(other.parent.token))).status).toBe(404);
       // the child sees its family's adults and itself
-      const mine = await t.http.get(`/v1/families/${f.familyId}/presence`).set(auth(f.child.token));
+      const mine = await t.http.get(`/v1/presence/families/${f.familyId}`).set(auth(f.child.token));
       expect((mine.body.members as { userId: string }[]).map((m) => m.userId).sort()).toEqual([f.parent.id, f.guardian.id, f.child.id].sort());
     });
   });
