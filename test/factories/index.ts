@@ -117,3 +117,24 @@ export async function givenClass(t: TestApp, pupils: TestFamily[] = []): Promise
   }
   return { id: klass.id, joinCode: klass.joinCode, teacher };
 }
+
+export interface WeeklyCallTerms {
+  daysOfWeek: number[];
+  startTime: string;
+  durationMinutes?: number;
+  timeZone?: string;
+}
+
+/** A weekly call proposed by the family's parent and accepted by its guardian; returns the plan id. */
+export async function givenWeeklyCall(t: TestApp, family: TestFamily, terms: WeeklyCallTerms): Promise<string> {
+  const plan = await ok<{ id: string }>(
+    t.http
+      .post('/v1/call-plans')
+      .set(auth(family.parent.token))
+      .send({ childId: family.child.id, durationMinutes: 30, timeZone: 'Asia/Shanghai', ...terms }),
+    201,
+    'propose call plan',
+  );
+  await ok(t.http.post(`/v1/call-plans/${plan.id}/accept`).set(auth(family.guardian.token)).send(), 200, 'accept call plan');
+  return plan.id;
+}

@@ -101,8 +101,7 @@ export class FamiliesService {
     this.access.requireAdult(actor);
     if (!isShareableCode(code)) throw new DomainError(ErrorCode.InvalidCode, 'An invitation code looks like K7M2-XQ9P. Check it and try again.');
     try {
-      return await this.transactions.run(async (em) => {
-        const invitation = await this.codes.redeem(em, CodePurpose.Invitation, code, undefined, actor.userId);
+      return await this.codes.redeem(CodePurpose.Invitation, code, undefined, actor.userId, async (em, invitation) => {
         const familyId = invitation.familyId;
         const role = invitation.role as FamilyRole | null;
         if (!familyId || !role) throw notFound('Family');

@@ -46,8 +46,7 @@ export class DevicesService {
   }
 
   pair(input: ChildPairDto): Promise<TokenPair> {
-    return this.transactions.run(async (em) => {
-      const redeemed = await this.codes.redeem(em, CodePurpose.Pairing, input.code, undefined, null);
+    return this.codes.redeem(CodePurpose.Pairing, input.code, undefined, null, async (em, redeemed) => {
       const childId = redeemed.childId!;
       const device = await em.save(em.create(ChildDeviceEntity, { childId, name: input.deviceName, codeIssuedBy: redeemed.createdBy }));
       await this.audit.record(em, {

@@ -145,8 +145,7 @@ export class IdentityService {
 
   async confirmPhone(actor: Actor, code: string): Promise<MeResponse> {
     this.access.requireAdult(actor);
-    return this.transactions.run(async (em) => {
-      const redeemed = await this.codes.redeem(em, CodePurpose.PhoneVerification, code, actor.userId, actor.userId);
+    return this.codes.redeem(CodePurpose.PhoneVerification, code, actor.userId, actor.userId, async (em, redeemed) => {
       const user = await em.findOneByOrFail(UserEntity, { id: actor.userId });
       if (redeemed.phone !== user.phone) throw new DomainError(ErrorCode.InvalidCode, 'This code was for another phone number');
       user.phoneVerifiedAt = this.clock.now();

@@ -5,6 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import { Clock } from '../../common/clock';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { updateReturning } from '../../database/sql';
+import { Transactions } from '../../database/transaction';
 import { CodePurpose, OneTimeCodeEntity } from './one-time-code.entity';
 
 /** No 0/O, 1/I/L: easy to read aloud and type for an elderly guardian. */
@@ -39,6 +40,7 @@ export interface IssueCodeInput {
 export class OneTimeCodes {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -73,32 +75,46 @@ export class OneTimeCodes {
   }
 
   /**
-   * Consumes a code inside the caller's transaction. A wrong code counts against every live code with
-   * the same public half, on its own connection so the count survives the caller's rollback.
+   * Checks a code, then consumes it (a compare-and-set: single use, unexpired, not burnt) in a new
+   * transaction that runs `work`; if `work` fails, the code is left unused. The check runs before any
+   * transaction is open, so a wrong code's count is committed on its own and no request ever holds two
+   * pooled connections at once.
    */
-  async redeem(em: EntityManager, purpose: CodePurpose, rawCode: string, lookup: string | undefined, consumedBy: string | null): Promise<OneTimeCodeEntity> {
+  async redeem<T>(
+    purpose: CodePurpose,
+    rawCode: string,
+    lookup: string | undefined,
+    consumedBy: string | null,
+    work: (em: EntityManager, code: OneTimeCodeEntity) => Promise<T>,
+  ): Promise<T> {
+    const match = await this.check(purpose, rawCode, lookup);
+    return this.transactions.run(async (em) => {
+      const [consumed] = await updateReturning(
+        em,
+        `UPDATE one_time_codes SET consumed_at = $2, consumed_by = $3
+          WHERE id = $1 AND consumed_at IS NULL AND failed_attempts < $4 AND expires_at > $2
+          RETURNING id`,
+        [match.id, this.clock.now(), consumedBy, MAX_FAILED_ATTEMPTS],
+      );
+      if (!consumed) throw invalidCode();
+      return work(em, match);
+    });
+  }
+
+  /** Finds the live code that matches; a miss counts against every live code with the same public half. */
+  private async check(purpose: CodePurpose, rawCode: string, lookup: string | undefined): Promise<OneTimeCodeEntity> {
     const code = normalizeCode(rawCode);
     const key = lookup ?? code.slice(0, 4);
     const live = await this.dataSource.getRepository(OneTimeCodeEntity).findBy({ purpose, lookup: key, consumedAt: IsNull() });
     const hash = Buffer.from(this.hash(purpose, code), 'hex');
     const match = live.find((c) => timingSafeEqual(Buffer.from(c.codeHash, 'hex'), hash));
-    if (!match) {
-      if (live.length > 0) {
-        await this.dataSource.query(
-          `UPDATE one_time_codes SET failed_attempts = failed_attempts + 1 WHERE id = ANY($1::uuid[])`,
-          [live.map((c) => c.id)],
-        );
-      }
-      throw invalidCode();
+    if (match) return match;
+    if (live.length > 0) {
+      await this.dataSource.query(`UPDATE one_time_codes SET failed_attempts = failed_attempts + 1 WHERE id = ANY($1::uuid[])`, [
+        live.map((c) => c.id),
+      ]);
     }
-    const [consumed] = await updateReturning(em, 
-      `UPDATE one_time_codes SET consumed_at = $2, consumed_by = $3
-        WHERE id = $1 AND consumed_at IS NULL AND failed_attempts < $4 AND expires_at > $2
-        RETURNING id`,
-      [match.id, this.clock.now(), consumedBy, MAX_FAILED_ATTEMPTS],
-    );
-    if (!consumed) throw invalidCode();
-    return match;
+    throw invalidCode();
   }
 
   private hash(purpose: CodePurpose, code: string): string {
