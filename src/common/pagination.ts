@@ -64,3 +64,14 @@ export function pageResponse<T>(itemType: new () => T) {
   Object.defineProperty(PageResponse, 'name', { value: `${itemType.name}Page` });
   return PageResponse;
 }
+
+/**
+ * Keyset SQL for query builders, over (created_at, id) newest first. created_at is compared at the
+ * millisecond a JS Date (and so a cursor) can carry: with microseconds, rows written in the same
+ * millisecond as a page's last row would fall between pages.
+ */
+export const keysetOrderBy = (alias: string): [string, string] => [`date_trunc('milliseconds', ${alias}.created_at)`, `${alias}.id`];
+export const keysetAfter = (alias: string, key: CursorKey) => ({
+  sql: `(date_trunc('milliseconds', ${alias}.created_at), ${alias}.id) < (:cursorAt, :cursorId)`,
+  params: { cursorAt: key.createdAt, cursorId: key.id },
+});

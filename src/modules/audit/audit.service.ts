@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../../common/actor';
-import { decodeCursor, Page, toPage } from '../../common/pagination';
+import { decodeCursor, keysetAfter, keysetOrderBy, Page, toPage } from '../../common/pagination';
 import { AccessService, FamilyRole } from '../access/access.service';
 import { AuditEventResponse, toAuditEventResponse } from './audit.dto';
 import { AuditAction, AuditEventEntity } from './audit-event.entity';
@@ -59,10 +59,13 @@ export class AuditService {
       .getRepository(AuditEventEntity)
       .createQueryBuilder('e')
       .where(`e.${column} = :id`, { id })
-      .orderBy('e.created_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
+      .orderBy(keysetOrderBy('e')[0], 'DESC')
+      .addOrderBy(keysetOrderBy('e')[1], 'DESC')
       .limit(limit + 1);
-    if (after) query.andWhere('(e.created_at, e.id) < (:at, :after)', { at: after.createdAt, after: after.id });
+    if (after) {
+      const { sql, params } = keysetAfter('e', after);
+      query.andWhere(sql, params);
+    }
     return toPage(await query.getMany(), limit, toAuditEventResponse);
   }
 }

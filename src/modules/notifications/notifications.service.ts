@@ -5,7 +5,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { Actor } from '../../common/actor';
 import { Clock } from '../../common/clock';
 import { notFound } from '../../common/errors';
-import { decodeCursor, Page, toPage } from '../../common/pagination';
+import { decodeCursor, keysetAfter, keysetOrderBy, Page, toPage } from '../../common/pagination';
 import { updateReturning } from '../../database/sql';
 import { JobName } from '../../infra/queue/job-catalogue';
 import { Jobs } from '../../infra/queue/jobs';
@@ -113,10 +113,13 @@ export class NotificationsService {
     const q = this.notifications
       .createQueryBuilder('n')
       .where('n.user_id = :userId', { userId })
-      .orderBy('n.created_at', 'DESC')
-      .addOrderBy('n.id', 'DESC')
+      .orderBy(keysetOrderBy('n')[0], 'DESC')
+      .addOrderBy(keysetOrderBy('n')[1], 'DESC')
       .limit(limit + 1);
-    if (after) q.andWhere('(n.created_at, n.id) < (:at, :after)', { at: after.createdAt, after: after.id });
+    if (after) {
+      const { sql, params } = keysetAfter('n', after);
+      q.andWhere(sql, params);
+    }
     const rows = await q.getMany();
     const attempts = await this.attemptsOf(rows.slice(0, limit).map((n) => n.id));
     return toPage(rows, limit, (n) => toNotificationResponse(n, renderMasked(n.kind, locale, n.params), attempts.get(n.id) ?? []));
