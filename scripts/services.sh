@@ -50,9 +50,18 @@ as_pg() {
   fi
 }
 
+pg_url() { echo "postgres://$pg_user:$pg_password@127.0.0.1:$pg_port/$1"; }
+
 pg_up() {
   local bin; bin="$(pg_bin)"
   mkdir -p "$state"
+  # another checkout's server (or one started by hand) already answers with our credentials: share it
+  if [ ! -s "$pg_data/postmaster.pid" ] && "$bin/psql" "$(pg_url postgres)" -tAc 'SELECT 1' >/dev/null 2>&1; then
+    log "PostgreSQL already answering on 127.0.0.1:$pg_port; using it"
+    "$bin/psql" "$(pg_url postgres)" -tAc "SELECT 1 FROM pg_database WHERE datname = 'homeline'" | grep -q 1 ||
+      "$bin/psql" "$(pg_url postgres)" -qc 'CREATE DATABASE homeline'
+    return
+  fi
   if [ ! -s "$pg_data/PG_VERSION" ]; then
     log "initialising PostgreSQL cluster in $pg_data"
     mkdir -p "$pg_data"
