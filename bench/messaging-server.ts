@@ -19,11 +19,12 @@ type Request = { cmd: 'rss'; id: number } | { cmd: 'stop' };
 
 const send = (message: unknown) => process.send!(message);
 
-function measure(): number {
+/** RSS after full collections, a little apart, so the heap has settled and returned what it freed. */
+async function measure(): Promise<number> {
   const gc = (global as { gc?: () => void }).gc;
-  if (gc) {
-    gc();
-    gc();
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((r) => setTimeout(r, 250));
   }
   return process.memoryUsage().rss;
 }
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   const mode = process.argv[2];
   const stop = mode === 'bare' ? await bare() : await full();
   process.on('message', (request: Request) => {
-    if (request.cmd === 'rss') send({ id: request.id, rss: measure() });
+    if (request.cmd === 'rss') void measure().then((rss) => send({ id: request.id, rss }));
     if (request.cmd === 'stop') void stop().finally(() => process.exit(0));
   });
 }

@@ -197,25 +197,27 @@ async function fixedRate(mode: Mode, peers: Peer[]): Promise<{ p50: number; p99:
 
 async function memory(mode: Mode, server: Server, peers: Peer[], pairs: Pair[]): Promise<{ perSocketKiB: number; holdGrowthPct: number; samples: string[] }> {
   await sleep(2000);
-  const samples: string[] = [];
-  const base = await server.rss();
-  samples.push(`${peers.length}:${(base / 1048576).toFixed(1)}MiB`);
+  const points: [number, number][] = [[peers.length, await server.rss()]];
   const step = 1000;
   while (peers.length < MAX_SOCKETS) {
     peers.push(...(await connectPeers(mode, server, Math.min(step, MAX_SOCKETS - peers.length), peers.length, pairs)));
     await sleep(1000);
-    samples.push(`${peers.length}:${((await server.rss()) / 1048576).toFixed(1)}MiB`);
+    points.push([peers.length, await server.rss()]);
   }
-  await sleep(2000);
-  const top = await server.rss();
-  const perSocketKiB = (top - base) / (MAX_SOCKETS - SOCKETS) / 1024;
+  // least-squares slope over every step: one noisy reading does not make the figure
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const slope = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  const perSocketKiB = slope / 1024;
   log(`${mode}: holding ${peers.length} idle sockets for ${HOLD_SECONDS} s`);
-  const holdStart = top;
+  const holdStart = points[n - 1][1];
   const deadline = Date.now() + HOLD_SECONDS * 1000;
   while (Date.now() < deadline) await sleep(Math.min(60_000, deadline - Date.now()));
   const holdEnd = await server.rss();
   const connected = peers.filter((p) => p.socket.connected).length;
   if (connected !== peers.length) log(`${mode}: ${peers.length - connected} sockets dropped during the hold`);
+  const samples = [...points.map(([x, y]) => `${x}:${(y / 1048576).toFixed(1)}MiB`), `after hold:${(holdEnd / 1048576).toFixed(1)}MiB`];
   return { perSocketKiB, holdGrowthPct: ((holdEnd - holdStart) / holdStart) * 100, samples };
 }
 
