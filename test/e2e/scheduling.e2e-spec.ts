@@ -5,8 +5,8 @@ import { auth, givenAdult, givenFamily, TestFamily } from '../factories';
 import { TestApp } from '../helpers/app';
 
 /**
- * A Monday, 08:00 in Shanghai. The clock only ever moves between dates before the real one: access
- * tokens carry the real issue time, so a clock set past it would make them look expired.
+ * A Monday, 08:00 in Shanghai. Access tokens are issued and checked on the app's clock, so a test that
+ * moves the clock by months signs in again afterwards, as a real user would.
  */
 const BASE = new Date('2026-03-02T00:00:00Z');
 const DAY = 24 * 3600_000;
@@ -516,7 +516,9 @@ describe('scheduling: call plans, calls and the calendar feed', () => {
       // autumn: the horizon job books the calls around the change back
       t.clock.set(new Date('2026-10-14T00:00:00Z'));
       await t.app.get(OccurrencesService).extendHorizon();
-      const res = await listCalls(family.parent, { ...window(new Date('2026-10-14T00:00:00Z'), new Date('2026-11-04T00:00:00Z')), childId: family.child.id });
+      const login = await t.http.post('/v1/auth/login').send({ login: family.parent.phone, password: family.parent.password });
+      expect(login.status).toBe(200);
+      const res = await listCalls({ ...family.parent, token: login.body.accessToken }, { ...window(new Date('2026-10-14T00:00:00Z'), new Date('2026-11-04T00:00:00Z')), childId: family.child.id });
       expect(res.status).toBe(200);
       expect(res.body.map((c: Call) => [c.localDate, c.startsAt, c.planId])).toEqual([
         ['2026-10-18', '2026-10-18T00:30:00.000Z', plan.id], // 02:30 CEST
