@@ -18,7 +18,8 @@ export class WsSessionGuard implements CanActivate {
     if (!actor) throw unauthenticated();
     const [live] = await this.dataSource.query(`SELECT 1 FROM auth_sessions WHERE id = $1 AND revoked_at IS NULL`, [actor.sessionId]);
     if (!live) {
-      socket.disconnect(true);
+      // after this event's 401 acknowledgement has gone out
+      setImmediate(() => socket.disconnect(true));
       throw unauthenticated('This sign-in has ended; please sign in again');
     }
     return true;
