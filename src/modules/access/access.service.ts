@@ -150,11 +150,17 @@ export class AccessService {
    * The access decision for a batch of sends, in one round trip inside the batch's transaction: the
    * sign-in is still live (the socket guard's check, folded in so a busy socket costs no extra query),
    * the sender is an active member, and a child sender's every fellow member is its approved contact.
-   * Returns, per item, the error that refuses it, or undefined.
+   * Returns, per item, the error that refuses it, or undefined; and, in the same query, who may
+   * receive each conversation's messages (as deliverableMembers).
    */
-  async authorizeMessageSends(em: EntityManager, items: { actor: Actor; conversationId: string }[]): Promise<(DomainError | undefined)[]> {
-    const standings = await this.conversationStandings(items, em, true);
-    return items.map(({ actor, conversationId }, i) => {
+  async authorizeMessageSends(
+    em: EntityManager,
+    items: { actor: Actor; conversationId: string }[],
+  ): Promise<{ refusals: (DomainError | undefined)[]; recipients: Map<string, string[]> }> {
+    const standings = await this.conversationStandings(items, em, true, true);
+    const recipients = new Map<string, string[]>();
+    const refusals = items.map(({ actor, conversationId }, i) => {
+      recipients.set(conversationId, standings[i].recipients ?? []);
       if (!standings[i].live) return this.refuse(actor, unauthenticated('This sign-in has ended; please sign in again'), `session:${actor.sessionId}`);
       try {
         this.conversationDecision(actor, conversationId, standings[i], true);
@@ -163,6 +169,7 @@ export class AccessService {
         return error as DomainError;
       }
     });
+    return { refusals, recipients };
   }
 
   /**
@@ -228,10 +235,19 @@ export class AccessService {
     items: { actor: Actor; conversationId: string }[],
     em: EntityManager = this.dataSource.manager,
     withSession = false,
+    withRecipients = false,
   ): Promise<ConversationStanding[]> {
     if (items.length === 0) return [];
     return em.query(
-      `SELECT c.id IS NOT NULL AS exists, c.kind, c.family_id AS "familyId",
+      `WITH recipients AS (
+         SELECT m.conversation_id, array_agg(m.user_id ORDER BY m.user_id) AS ids
+           FROM conversation_members m
+           LEFT JOIN children ch ON ch.user_id = m.user_id
+          WHERE $6::boolean AND m.conversation_id = ANY($5::uuid[]) AND m.removed_at IS NULL
+            AND (ch.user_id IS NULL OR NOT ${childPairViolation('m.conversation_id', 'ch.user_id', 'ch.family_id')})
+          GROUP BY m.conversation_id
+       )
+       SELECT c.id IS NOT NULL AS exists, c.kind, c.family_id AS "familyId", r.ids AS recipients,
               ${withSession ? `EXISTS (SELECT 1 FROM auth_sessions s WHERE s.id = i.session_id AND s.revoked_at IS NULL)` : 'true'} AS live,
               (m.user_id IS NOT NULL AND m.removed_at IS NULL) AS member,
               (i.kind = 'child' AND m.user_id IS NOT NULL AND m.removed_at IS NULL AND ch.user_id IS NOT NULL
@@ -247,6 +263,7 @@ export class AccessService {
          LEFT JOIN conversations c ON c.id = i.conversation_id
          LEFT JOIN conversation_members m ON m.conversation_id = i.conversation_id AND m.user_id = i.user_id
          LEFT JOIN children ch ON ch.user_id = i.user_id
+         LEFT JOIN recipients r ON r.conversation_id = i.conversation_id
         ORDER BY i.n`,
       [
         items.map((_, i) => i),
@@ -254,6 +271,7 @@ export class AccessService {
         items.map((it) => it.actor.kind),
         items.map((it) => it.actor.sessionId),
         items.map((it) => it.conversationId),
+        withRecipients,
       ],
     );
   }
@@ -365,6 +383,7 @@ interface ConversationStanding {
   member: boolean;
   childBarred: boolean;
   asGuardian: boolean;
+  recipients?: string[] | null;
 }
 
 /**

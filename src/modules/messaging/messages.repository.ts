@@ -11,8 +11,6 @@ const MESSAGE_COLUMNS = `m.id, m.conversation_id AS "conversationId", m.seq, m.c
 
 export interface NewMessage {
   conversationId: string;
-  /** Its place among this batch's new messages of the same conversation, from 1. */
-  k: number;
   clientMsgId: string;
   senderId: string | null;
   kind: MessageKind;
@@ -66,42 +64,44 @@ export class MessagesRepository {
     await em.query(`SELECT id FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [conversationIds]);
   }
 
-  /** Messages already stored under these (conversation, sender, client id) keys. */
-  findByClientIds(em: EntityManager, keys: { conversationId: string; senderId: string; clientMsgId: string }[]): Promise<MessageRow[]> {
-    if (keys.length === 0) return Promise.resolve([]);
-    return em.query(
-      `SELECT ${MESSAGE_COLUMNS}
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(conversation_id, sender_id, client_msg_id)
-         JOIN messages m ON m.conversation_id = k.conversation_id AND m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id`,
-      [keys.map((k) => k.conversationId), keys.map((k) => k.senderId), keys.map((k) => k.clientMsgId)],
-    );
-  }
-
   /**
-   * Reserves seqs and inserts a batch in one statement (the caller holds the conversations' locks):
-   * each conversation's last_seq rises by its count, and its k-th new message (k from 1, in arrival
-   * order) gets seq = old last_seq + k.
+   * Stores a batch in one statement, under the conversations' locks (taken by an earlier statement,
+   * so this one's snapshot sees every message committed before them): a (conversation, sender, client
+   * id) already stored is answered as it is (`fresh` false) and takes no seq; each conversation's
+   * last_seq rises by its count of new messages, which get old last_seq + 1, + 2, … in batch order.
+   * The rows must not repeat a key among themselves.
    */
-  insertMessages(em: EntityManager, rows: NewMessage[], at: Date): Promise<MessageRow[]> {
+  storeBatch(em: EntityManager, rows: NewMessage[], at: Date): Promise<(MessageRow & { fresh: boolean })[]> {
     if (rows.length === 0) return Promise.resolve([]);
     return em.query(
       `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::uuid[])
-                WITH ORDINALITY AS v(conversation_id, k, client_msg_id, sender_id, kind, body, media_id, ord)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::uuid[])
+                WITH ORDINALITY AS v(conversation_id, client_msg_id, sender_id, kind, body, media_id, ord)
+       ), existing AS (
+         SELECT m.* FROM input i
+           JOIN messages m ON m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_msg_id = i.client_msg_id
+       ), fresh AS (
+         SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS k
+           FROM input i
+          WHERE NOT EXISTS (SELECT 1 FROM existing e
+                             WHERE e.conversation_id = i.conversation_id AND e.sender_id = i.sender_id AND e.client_msg_id = i.client_msg_id)
        ), counts AS (
-         SELECT conversation_id, count(*)::int AS n FROM input GROUP BY conversation_id
+         SELECT conversation_id, count(*)::int AS n FROM fresh GROUP BY conversation_id
        ), reserved AS (
          UPDATE conversations c SET last_seq = c.last_seq + counts.n FROM counts WHERE c.id = counts.conversation_id
          RETURNING c.id, c.last_seq, counts.n
+       ), inserted AS (
+         INSERT INTO messages AS m (conversation_id, seq, client_msg_id, sender_id, kind, body, media_id, created_at)
+         SELECT f.conversation_id, r.last_seq - r.n + f.k, f.client_msg_id, f.sender_id, f.kind, f.body, f.media_id, $7::timestamptz
+           FROM fresh f JOIN reserved r ON r.id = f.conversation_id
+          ORDER BY f.ord
+         RETURNING ${MESSAGE_COLUMNS}
        )
-       INSERT INTO messages AS m (conversation_id, seq, client_msg_id, sender_id, kind, body, media_id, created_at)
-       SELECT i.conversation_id, r.last_seq - r.n + i.k, i.client_msg_id, i.sender_id, i.kind, i.body, i.media_id, $8::timestamptz
-         FROM input i JOIN reserved r ON r.id = i.conversation_id
-        ORDER BY i.ord
-       RETURNING ${MESSAGE_COLUMNS}`,
+       SELECT true AS fresh, * FROM inserted
+       UNION ALL
+       SELECT false AS fresh, ${MESSAGE_COLUMNS} FROM existing m`,
       [
         rows.map((r) => r.conversationId),
-        rows.map((r) => r.k),
         rows.map((r) => r.clientMsgId),
         rows.map((r) => r.senderId),
         rows.map((r) => r.kind),

@@ -43,8 +43,8 @@ const clientKey = (conversationId: string, senderId: string | null, clientMsgId:
  * is only the fast path, `after()` (GET …/messages?afterSeq=) is the guarantee.
  *
  * Sends are committed in batches (SendBatcher): one transaction locks the batch's conversations in id
- * order, decides access for every item, looks up duplicates, then reserves seqs (UPDATE … last_seq + n)
- * and inserts every new message in one statement. Because the lock comes first, a duplicate racing on
+ * order, decides access for every item in one query, then in one statement answers duplicates as
+ * stored, reserves seqs (UPDATE … last_seq + n) and inserts every new message. Because the lock comes first, a duplicate racing on
  * another node waits and then finds the stored message: it never burns a seq.
  */
 @Injectable()
@@ -247,50 +247,28 @@ export class MessagingService implements OnApplicationShutdown {
   private async commitOnce(items: SendItem[]): Promise<Settled<MessageResponse>[]> {
     const now = this.clock.now();
     const { results, inserted, recipients } = await this.transactions.run(async (em) => {
-      const conversationIds = [...new Set(items.map((i) => i.conversationId))].sort();
-      await this.messages.lockConversations(em, conversationIds);
-      const results: (Settled<MessageRow> | undefined)[] = await this.refusals(em, items);
+      // first the locks, in a statement of their own: every later statement then sees what the
+      // previous holder committed, a duplicate racing on another node included
+      await this.messages.lockConversations(em, [...new Set(items.map((i) => i.conversationId))].sort());
+      const { results, recipients } = await this.decide(em, items);
 
-      const candidates = items.map((_, i) => i).filter((i) => !results[i]);
-      const stored = await this.messages.findByClientIds(
-        em,
-        candidates.map((i) => ({ conversationId: items[i].conversationId, senderId: items[i].actor.userId, clientMsgId: items[i].input.clientMsgId })),
-      );
-      const byKey = new Map(stored.map((row) => [clientKey(row.conversationId, row.senderId, row.clientMsgId), row]));
-      // arrival order within the batch is seq order within each conversation
-      const counts = new Map<string, number>();
-      const fresh: number[] = [];
+      // the same client id twice in one batch is one message: the first stores it, the rest answer it
       const keyOf = new Map<number, string>();
-      const firstOfKey = new Set<string>();
-      for (const i of candidates) {
-        const { actor, conversationId, input } = items[i];
+      const queued = new Set<string>();
+      const rows: NewMessage[] = [];
+      for (const [i, { actor, conversationId, input }] of items.entries()) {
+        if (results[i]) continue;
         const key = clientKey(conversationId, actor.userId, input.clientMsgId);
-        const existing = byKey.get(key);
-        if (existing) {
-          results[i] = { ok: true, value: existing };
-          continue;
+        if (!queued.has(key)) {
+          queued.add(key);
+          rows.push({ conversationId, clientMsgId: input.clientMsgId, senderId: actor.userId, kind: input.kind, body: input.body ?? null, mediaId: input.mediaId ?? null });
         }
         keyOf.set(i, key);
-        // the same client id twice in one batch is one message
-        if (firstOfKey.has(key)) continue;
-        firstOfKey.add(key);
-        fresh.push(i);
-        counts.set(conversationId, (counts.get(conversationId) ?? 0) + 1);
       }
-      if (fresh.length === 0) return { results, inserted: [] as MessageRow[], recipients: new Map<string, string[]>() };
-
-      const placed = new Map<string, number>();
-      const rows: NewMessage[] = fresh.map((i) => {
-        const { actor, conversationId, input } = items[i];
-        const k = (placed.get(conversationId) ?? 0) + 1;
-        placed.set(conversationId, k);
-        return { conversationId, k, clientMsgId: input.clientMsgId, senderId: actor.userId, kind: input.kind, body: input.body ?? null, mediaId: input.mediaId ?? null };
-      });
-      const inserted = await this.messages.insertMessages(em, rows, now);
-      for (const row of inserted) byKey.set(clientKey(row.conversationId, row.senderId, row.clientMsgId), row);
+      const stored = await this.messages.storeBatch(em, rows, now);
+      const byKey = new Map(stored.map((row) => [clientKey(row.conversationId, row.senderId, row.clientMsgId), row]));
       for (const [i, key] of keyOf) results[i] = { ok: true, value: byKey.get(key)! };
-      const recipients = await this.access.deliverableMembers(em, [...counts.keys()]);
-      return { results, inserted, recipients };
+      return { results, inserted: stored.filter((row) => row.fresh), recipients };
     });
 
     // committed: now the fast path, in seq order per conversation
@@ -299,12 +277,18 @@ export class MessagingService implements OnApplicationShutdown {
     return results.map((r) => (r!.ok ? { ok: true, value: this.toResponse(r!.value) } : r!)) as Settled<MessageResponse>[];
   }
 
-  /** Per item: the access decision, then whether its media is an upload of the sender's in that conversation. */
-  private async refusals(em: EntityManager, items: SendItem[]): Promise<(Settled<MessageRow> | undefined)[]> {
-    const refused = await this.access.authorizeMessageSends(em, items);
-    const results: (Settled<MessageRow> | undefined)[] = refused.map((error) => (error ? { ok: false, error } : undefined));
+  /**
+   * Per item: the access decision (and, from the same query, who may receive each conversation),
+   * then whether its media is an upload of the sender's in that conversation.
+   */
+  private async decide(
+    em: EntityManager,
+    items: SendItem[],
+  ): Promise<{ results: (Settled<MessageRow> | undefined)[]; recipients: Map<string, string[]> }> {
+    const { refusals, recipients } = await this.access.authorizeMessageSends(em, items);
+    const results: (Settled<MessageRow> | undefined)[] = refusals.map((error) => (error ? { ok: false, error } : undefined));
     const withMedia = items.map((_, i) => i).filter((i) => !results[i] && items[i].input.mediaId);
-    if (withMedia.length === 0) return results;
+    if (withMedia.length === 0) return { results, recipients };
     const media: { id: string; conversationId: string; uploadedBy: string | null; kind: string }[] = await em.query(
       `SELECT id, conversation_id AS "conversationId", uploaded_by AS "uploadedBy", kind FROM message_media WHERE id = ANY($1::uuid[])`,
       [withMedia.map((i) => items[i].input.mediaId)],
@@ -319,7 +303,7 @@ export class MessagingService implements OnApplicationShutdown {
         results[i] = { ok: false, error: invalidField('mediaId', `is a ${found.kind} upload, not ${input.kind}`) };
       }
     }
-    return results;
+    return { results, recipients };
   }
 }
 
