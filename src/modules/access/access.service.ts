@@ -64,6 +64,27 @@ export class AccessService {
     return roles;
   }
 
+  /**
+   * Decisions about a family's children (adding a child, inviting a guardian): its guardians, or its
+   * parents while it has no guardian yet — the same rule as a child's controls.
+   */
+  async requireFamilyControl(actor: Actor, familyId: string, what: string): Promise<FamilyRole[]> {
+    const roles = await this.requireFamilyRole(actor, familyId, [FamilyRole.Parent, FamilyRole.Guardian]);
+    if (roles.includes(FamilyRole.Guardian)) return roles;
+    const [guardian] = await this.dataSource.query(`SELECT 1 FROM family_members WHERE family_id = $1 AND role = 'guardian' LIMIT 1`, [familyId]);
+    if (guardian) throw this.refuse(actor, forbidden(`Only one of the family's guardians can ${what}`), `family:${familyId}`);
+    return roles;
+  }
+
+  /** The child's family adults and its teachers (e.g. to ask for a new contact). */
+  async requireChildFamilyAdultOrTeacher(actor: Actor, childId: string): Promise<ChildRelation> {
+    const relation = await this.requireChildVisible(actor, childId);
+    if (relation.roles.length === 0 && !relation.teachesChild) {
+      throw this.refuse(actor, forbidden("Only the child's family or teachers can do this"), `child:${childId}`);
+    }
+    return relation;
+  }
+
   async childRelation(actor: Actor, childId: string): Promise<ChildRelation | undefined> {
     const [row] = await this.dataSource.query(
       `SELECT c.user_id AS "childId", c.family_id AS "familyId",

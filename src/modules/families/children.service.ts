@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Actor } from '../../common/actor';
 import { Clock } from '../../common/clock';
-import { forbidden, invalidField, notFound } from '../../common/errors';
+import { invalidField, notFound } from '../../common/errors';
 import { AppConfig } from '../../config/app-config';
 import { Transactions } from '../../database/transaction';
-import { AccessService, FamilyRole } from '../access/access.service';
+import { AccessService } from '../access/access.service';
 import { AuditAction } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
 import { MessagingService } from '../messaging/messaging.service';
@@ -15,7 +15,6 @@ import { ChildResponse, CreateChildDto, toChildResponse } from './dto/child.dto'
 import { toContactRequestResponse, toContactResponse } from './dto/contact.dto';
 import { ChildExportResponse, toExportedConsent, toExportedDevice, toExportedEnrollment, toExportedProfile } from './dto/export.dto';
 import { FamiliesRepository } from './families.repository';
-import { refused } from './security-log';
 
 /** Child profiles and the child's data rights: creation with consent, export, deletion. */
 @Injectable()
@@ -39,11 +38,8 @@ export class ChildrenService {
    * notice is recorded with it: no child exists without one.
    */
   async create(actor: Actor, familyId: string, input: CreateChildDto): Promise<ChildResponse> {
-    const roles = await this.access.requireFamilyRole(actor, familyId, [FamilyRole.Guardian, FamilyRole.Parent]);
+    await this.access.requireFamilyControl(actor, familyId, 'add a child');
     return this.transactions.run(async (em) => {
-      if (!roles.includes(FamilyRole.Guardian) && (await this.families.hasGuardian(em, familyId))) {
-        throw refused(actor, forbidden("Only one of the family's guardians can add a child"), `family:${familyId}`);
-      }
       if (input.consent.noticeVersion !== this.config.privacyNoticeVersion) {
         throw invalidField(
           'consent.noticeVersion',

@@ -90,11 +90,6 @@ export class FamiliesRepository {
     return rows.map((r) => r.role);
   }
 
-  async hasGuardian(em: EntityManager, familyId: string): Promise<boolean> {
-    const [row] = await em.query(`SELECT 1 FROM family_members WHERE family_id = $1 AND role = 'guardian' LIMIT 1`, [familyId]);
-    return !!row;
-  }
-
   /**
    * Every adult of the family becomes an approved contact of every child of the family (on joining,
    * and when a child is added). Someone who was already a contact by request is one by family now.

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../../common/actor';
-import { conflict, DomainError, ErrorCode, forbidden, invalidField, notFound } from '../../common/errors';
+import { conflict, DomainError, ErrorCode, invalidField, notFound } from '../../common/errors';
 import { decodeCursor, Page, PageQueryDto, toPage } from '../../common/pagination';
 import { Transactions } from '../../database/transaction';
 import { AccessService, FamilyRole } from '../access/access.service';
@@ -18,7 +18,6 @@ import { NotificationKind, NotificationLocale } from '../notifications/templates
 import { CreateFamilyDto, FamilyResponse, toFamilyResponse } from './dto/family.dto';
 import { CreateInvitationDto, InvitationResponse } from './dto/invitation.dto';
 import { FamiliesRepository } from './families.repository';
-import { refused } from './security-log';
 
 export const INVITATION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
@@ -69,10 +68,8 @@ export class FamiliesService {
    * one, only a guardian may bring in another.
    */
   async invite(actor: Actor, familyId: string, input: CreateInvitationDto): Promise<InvitationResponse> {
-    const roles = await this.access.requireFamilyRole(actor, familyId, [FamilyRole.Parent, FamilyRole.Guardian]);
-    if (input.role === FamilyRole.Guardian && !roles.includes(FamilyRole.Guardian) && (await this.families.hasGuardian(this.dataSource.manager, familyId))) {
-      throw refused(actor, forbidden("Only one of the family's guardians can invite another guardian"), `family:${familyId}`);
-    }
+    if (input.role === FamilyRole.Guardian) await this.access.requireFamilyControl(actor, familyId, 'invite another guardian');
+    else await this.access.requireFamilyRole(actor, familyId, [FamilyRole.Parent, FamilyRole.Guardian]);
     return this.transactions.run(async (em) => {
       const { code, expiresAt } = await this.codes.issue(em, {
         purpose: CodePurpose.Invitation,
