@@ -247,6 +247,40 @@ describe('identity: accounts, tokens and child devices', () => {
     });
   });
 
+  describe('my account', () => {
+    it('lets an adult change name, language and time zone, and records it in the audit', async () => {
+      const user = await givenAdult(t);
+      const res = await t.http.patch('/v1/me').set(auth(user.token)).send({ displayName: '李奶奶', locale: 'en', timeZone: 'Asia/Chongqing' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ displayName: '李奶奶', locale: 'en', timeZone: 'Asia/Chongqing', phoneVerified: false });
+      const [event] = await t.query<{ action: string; details: { fields: string[] } }>(`SELECT action, details FROM audit_events WHERE actor_id = $1 AND action = 'account.updated'`, [user.id]);
+      expect(event.details.fields).toEqual(['displayName', 'locale', 'timeZone']);
+    });
+
+    it('refuses account changes to a child (its guardians keep its profile) and to a caller without a token', async () => {
+      const family = await givenFamily(t);
+      const before = await t.snapshot();
+      for (const [method, path, body] of [
+        ['patch', '/v1/me', { displayName: 'x' }],
+        ['post', '/v1/me/phone-verification', undefined],
+        ['post', '/v1/me/phone-verification/confirm', { code: '123456' }],
+      ] as const) {
+        const asChild = await t.http[method](path).set(auth(family.child.token)).send(body);
+        expect({ path, status: asChild.status }).toEqual({ path, status: 403 });
+        const anonymous = await t.http[method](path).send(body);
+        expect({ path, status: anonymous.status }).toEqual({ path, status: 401 });
+      }
+      expect(await t.snapshot()).toEqual(before);
+    });
+
+    it('refuses a null where a field may only be left out', async () => {
+      const user = await givenAdult(t);
+      const res = await t.http.patch('/v1/me').set(auth(user.token)).send({ locale: null });
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['locale']);
+    });
+  });
+
   describe('sockets', () => {
     it('refuses a bad or missing token at connect', async () => {
       await expect(connectAs(t, 'not-a-token')).rejects.toMatchObject({ data: { status: 401 } });
