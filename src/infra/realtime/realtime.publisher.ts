@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Server } from 'socket.io';
 import { AppConfig } from '../../config/app-config';
@@ -14,9 +14,10 @@ export const socketChannelKey = (prefix: string) => `${prefix}-socket.io`;
  * Delivery here is best effort: the database is the record, the socket is the fast path.
  */
 @Injectable()
-export class RealtimePublisher implements OnApplicationShutdown {
+export class RealtimePublisher implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(RealtimePublisher.name);
   private server?: Server;
+  private closed = false;
   private emitterClient?: ReturnType<typeof createRedis>;
   private emitter?: Emitter;
 
@@ -40,6 +41,14 @@ export class RealtimePublisher implements OnApplicationShutdown {
     this.safely(() => this.target().in(sessionRoom(sessionId)).disconnectSockets(true));
   }
 
+  /**
+   * Runs before Nest closes the socket.io server and its Redis clients: from here on nothing is
+   * published (the database stays the record), so no publish can hit a closed connection.
+   */
+  beforeApplicationShutdown(): void {
+    this.closed = true;
+  }
+
   onApplicationShutdown(): void {
     this.emitterClient?.disconnect();
   }
@@ -60,6 +69,7 @@ export class RealtimePublisher implements OnApplicationShutdown {
   }
 
   private safely(send: () => unknown): void {
+    if (this.closed) return;
     try {
       const result = send();
       if (result instanceof Promise) result.catch((err: Error) => this.logger.warn({ err: err.message }, 'realtime publish failed'));
