@@ -138,3 +138,16 @@ export async function givenWeeklyCall(t: TestApp, family: TestFamily, terms: Wee
   await ok(t.http.post(`/v1/call-plans/${plan.id}/accept`).set(auth(family.guardian.token)).send(), 200, 'accept call plan');
   return plan.id;
 }
+
+/**
+ * A new access token through the refresh endpoint, as a client does when its token has expired (for
+ * tests that move the clock by days). Returns the caller with both tokens replaced.
+ */
+export async function refreshed<T extends { token: string; refreshToken: string }>(t: TestApp, who: T): Promise<T> {
+  const pair = await ok<{ accessToken: string; refreshToken: string }>(
+    t.http.post('/v1/auth/refresh').send({ refreshToken: who.refreshToken }),
+    200,
+    'refresh',
+  );
+  return { ...who, token: pair.accessToken, refreshToken: pair.refreshToken };
+}

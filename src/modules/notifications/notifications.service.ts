@@ -92,6 +92,8 @@ export class NotificationsService {
       state: NotificationState.Pending,
       urgent,
       notBefore,
+      // the app's clock, like every other instant the app decides (digests look back a week by it)
+      createdAt: this.clock.now(),
     });
     await this.jobs.enqueue(em, JobName.DeliverNotification, { notificationId: id }, { jobId: deliveryJobId(id), ...(notBefore ? { runAt: notBefore } : {}) });
     return id;
