@@ -331,12 +331,16 @@ describe('scheduling: call plans, calls and the calendar feed', () => {
       expect(feed.status).toBe(200);
       expect(feed.headers['content-type']).toMatch(/^text\/calendar/);
       const calendar = new ICAL.Component(ICAL.parse(feed.text));
+      // the feed carries its zones: an independent parser learns them from it, as a calendar app does
+      for (const vtimezone of calendar.getAllSubcomponents('vtimezone')) ICAL.TimezoneService.register(vtimezone);
+      expect(calendar.getAllSubcomponents('vtimezone').map((z) => z.getFirstPropertyValue('tzid'))).toEqual(['Asia/Shanghai']);
       const events = calendar.getAllSubcomponents('vevent').map((v) => new ICAL.Event(v));
       const calls = await callsOf(family, new Date(BASE.getTime() - 30 * DAY), new Date(BASE.getTime() + 57 * DAY));
       expect(events.map((e) => e.uid).sort()).toEqual(calls.map((c) => `${c.id}@homeline`).sort());
       for (const call of calls) {
         const vevent = calendar.getAllSubcomponents('vevent').find((v) => v.getFirstPropertyValue('uid') === `${call.id}@homeline`)!;
         const event = new ICAL.Event(vevent);
+        expect(vevent.getFirstProperty('dtstart')!.getParameter('tzid')).toBe('Asia/Shanghai');
         expect(event.startDate.toJSDate().toISOString()).toBe(call.startsAt);
         expect(event.endDate.toJSDate().toISOString()).toBe(call.endsAt);
         expect(event.sequence).toBe(call.version);

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import ical, { ICalEventStatus } from 'ical-generator';
+import { DateTime } from 'luxon';
 import { createHmac, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Actor } from '../../common/actor';
@@ -30,6 +32,7 @@ interface FeedRow {
   version: number;
   updated_at: Date;
   parent_id: string;
+  time_zone: string;
   child_name: string;
   parent_name: string;
 }
@@ -71,7 +74,7 @@ export class CalendarService {
     if (!user) throw notFound('Calendar');
     const now = this.clock.now();
     const rows: FeedRow[] = await this.dataSource.query(
-      `SELECT o.id, o.starts_at, o.ends_at, o.state, o.version, o.updated_at, o.parent_id,
+      `SELECT o.id, o.starts_at, o.ends_at, o.state, o.version, o.updated_at, o.parent_id, o.time_zone,
               child.display_name AS child_name, parent.display_name AS parent_name
          FROM call_occurrences o
          JOIN users child ON child.id = o.child_id
@@ -87,12 +90,15 @@ export class CalendarService {
       prodId: { company: 'Homeline', product: 'calls', language: locale === 'zh-CN' ? 'ZH' : 'EN' },
       ttl: 3600,
     });
+    // each call in its household's zone (TZID), with a VTIMEZONE for every zone used
+    calendar.timezone({ name: null, generator: getVtimezoneComponent });
     for (const row of rows) {
       const mine = row.parent_id === user.id;
       calendar.createEvent({
         id: `${row.id}@homeline`,
-        start: new Date(row.starts_at),
-        end: new Date(row.ends_at),
+        start: DateTime.fromJSDate(new Date(row.starts_at), { zone: row.time_zone }),
+        end: DateTime.fromJSDate(new Date(row.ends_at), { zone: row.time_zone }),
+        timezone: row.time_zone,
         stamp: new Date(row.updated_at),
         sequence: row.version,
         status: CANCELLED_STATES.has(row.state) ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
