@@ -585,12 +585,18 @@ describe('families: care circles, children, contacts and the child’s data righ
       expect(res.text).not.toMatch(/code_?hash|token_?hash|\$argon2/i);
     });
 
-    it('deletes the child with its devices, sessions, contacts and enrollments; its token stops at once; the deletion is audited', async () => {
+    it('deletes the child with its devices, sessions, contacts and enrollments, erases its messages; its token stops at once; the deletion is audited', async () => {
       const family = await givenFamily(t);
       await givenClass(t, [family]);
       const friend = await givenAdult(t);
       await requestContact(family.child.id, family.parent, { phone: friend.phone, relationship: '朋友' }).expect(201);
       const childId = family.child.id;
+      // the child and its father talked in the family thread
+      const [thread] = (await t.http.get('/v1/conversations').set(auth(family.child.token))).body.items;
+      const said = { clientMsgId: 'child-1', kind: 'text', body: '奶奶，我想爸爸了' };
+      expect((await t.http.post(`/v1/conversations/${thread.id}/messages`).set(auth(family.child.token)).send(said)).status).toBe(201);
+      const answer = { clientMsgId: 'dad-1', kind: 'text', body: '爸爸周日给你打电话' };
+      expect((await t.http.post(`/v1/conversations/${thread.id}/messages`).set(auth(family.parent.token)).send(answer)).status).toBe(201);
       const socket = await connectAs(t, family.child.token);
       const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
 
@@ -612,6 +618,17 @@ describe('families: care circles, children, contacts and the child’s data righ
       ]) {
         expect({ table, rows: await t.count(table, `${column} = $1`, [childId]) }).toEqual({ table, rows: 0 });
       }
+      // the child's words are erased; the thread keeps every seq, so the father's sync has no gap
+      const [erased] = await t.query<{ body: string | null; sender_id: string | null; retracted_at: Date | null }>(
+        `SELECT body, sender_id, retracted_at FROM messages WHERE client_msg_id = 'child-1'`,
+      );
+      expect(erased).toMatchObject({ body: null, sender_id: null });
+      expect(erased.retracted_at).not.toBeNull();
+      const sync = await t.http.get(`/v1/conversations/${thread.id}/messages`).query({ afterSeq: 0 }).set(auth(family.parent.token));
+      expect(sync.status).toBe(200);
+      expect(sync.body.items.map((m: { seq: number }) => m.seq)).toEqual(sync.body.items.map((_: unknown, i: number) => i + 1));
+      expect(sync.text).not.toContain(said.body);
+      expect(sync.text).toContain(answer.body);
       const [deleted] = await t.query(`SELECT actor_id, family_id, details FROM audit_events WHERE child_id = $1 AND action = 'child.deleted'`, [childId]);
       expect(deleted).toEqual({ actor_id: family.guardian.id, family_id: family.familyId, details: { deletedBy: family.guardian.id } });
 

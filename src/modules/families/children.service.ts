@@ -109,12 +109,14 @@ export class ChildrenService {
 
   /**
    * Deletes the child's account and with it the profile, devices, sessions, contacts, codes and
-   * enrollments, in one transaction that also records the deletion; open sockets close after commit.
+   * enrollments, and erases the text and media of the messages it sent (their rows keep their place),
+   * in one transaction that also records the deletion; open sockets close and media files go after commit.
    */
   async delete(actor: Actor, childId: string): Promise<void> {
     const child = await this.access.requireChildControl(actor, childId);
-    const sessionIds = await this.transactions.run(async (em) => {
+    const { sessionIds, media } = await this.transactions.run(async (em) => {
       const revoked = await this.tokens.revokeSessions(em, { userId: childId }, 'child_deleted');
+      const erasedMedia = await this.messaging.eraseSentBy(em, childId);
       await this.audit.record(em, {
         action: AuditAction.ChildDeleted,
         actorId: actor.userId,
@@ -124,8 +126,9 @@ export class ChildrenService {
       });
       // gone already: another guardian deleted it a moment ago
       if ((await this.children.deleteChildUser(em, childId)) === 0) throw notFound('Child');
-      return revoked;
+      return { sessionIds: revoked, media: erasedMedia };
     });
     this.tokens.disconnect(sessionIds);
+    await this.messaging.removeStoredMedia(media);
   }
 }
