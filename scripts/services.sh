@@ -10,6 +10,12 @@ state="$root/.local"
 pg_port="${HOMELINE_PG_PORT:-55432}"
 redis_port="${HOMELINE_REDIS_PORT:-56379}"
 pg_data="$state/pg"
+# As root, PostgreSQL runs as the postgres user, who must be able to reach the data folder; a checkout
+# under a private directory (mode 700) cannot host it, so the cluster then lives under /var/tmp.
+if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then
+  pg_data="/var/tmp/homeline-$(printf '%s' "$root" | sha1sum | cut -c1-12)/pg"
+  mkdir -p "$(dirname "$pg_data")"
+fi
 redis_dir="$state/redis"
 env_file="$state/services.env"
 pg_user=homeline
@@ -44,7 +50,7 @@ install_missing() {
 # PostgreSQL refuses to run as root; as root we run it as the postgres system user.
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
