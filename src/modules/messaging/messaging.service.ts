@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../../common/actor';
@@ -49,7 +49,7 @@ const clientKey = (conversationId: string, senderId: string | null, clientMsgId:
  * another node waits and then finds the stored message: it never burns a seq.
  */
 @Injectable()
-export class MessagingService implements OnApplicationShutdown {
+export class MessagingService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MessagingService.name);
   private readonly batcher: SendBatcher<SendItem, MessageResponse>;
 
@@ -202,7 +202,8 @@ export class MessagingService implements OnApplicationShutdown {
     }
   }
 
-  onApplicationShutdown(): Promise<void> {
+  /** Sends already accepted are committed (and answered) before the database connections close. */
+  beforeApplicationShutdown(): Promise<void> {
     return this.batcher.close();
   }
 
