@@ -549,6 +549,8 @@ describe('families: care circles, children, contacts and the child’s data righ
       const klass = await givenClass(t, [family]);
       const uncle = await givenAdult(t, { displayName: '舅舅' });
       await requestContact(family.child.id, family.guardian, { phone: uncle.phone, relationship: '舅舅' }).expect(201);
+      const [thread] = (await t.http.get('/v1/conversations').set(auth(family.child.token))).body.items;
+      await t.http.post(`/v1/conversations/${thread.id}/messages`).set(auth(family.child.token)).send({ clientMsgId: 'x-1', kind: 'text', body: '我考了一百分' }).expect(201);
 
       const res = await t.http.get(`/v1/children/${family.child.id}/export`).set(auth(family.guardian.token));
       expect(res.status).toBe(200);
@@ -568,6 +570,7 @@ describe('families: care circles, children, contacts and the child’s data righ
       expect(body.contacts.map((c: { userId: string }) => c.userId).sort()).toEqual([family.parent.id, family.guardian.id, uncle.id].sort());
       expect(body.contactRequests).toEqual([expect.objectContaining({ contactUserId: uncle.id, status: 'approved' })]);
       expect(body.enrollments).toEqual([expect.objectContaining({ classId: klass.id, className: '三年级二班', enrolledBy: family.guardian.id })]);
+      expect(body.messages).toEqual([{ conversationId: thread.id, seq: expect.any(Number), kind: 'text', body: '我考了一百分', createdAt: expect.any(String), retractedAt: null }]);
       expect(body.auditEvents.map((e: { action: string }) => e.action).sort()).toEqual(
         [
           'child.created',
