@@ -617,7 +617,7 @@ async function main(): Promise<number> {
     await admin(base.databaseUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
     log(`cleaned up in ${secs(Date.now() - cleanStart)}`);
   };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
 
   try {
     // -------------------------------------------------------------------- 1. database, seed
@@ -861,7 +861,8 @@ async function main(): Promise<number> {
     );
     out.push(`    of which reminder planning (planFor)         p50 ${ms(pf.p50, 1)}, p99 ${ms(pf.p99, 1)}; ${secs(sum(planForMs))}`);
     out.push(
-      `  rows written                                   ${totals.occurrences} occurrences, ${totals.reminders} reminders; ${delayed} delayed reminder jobs in Redis; ` +
+      `  rows written                                   ${totals.occurrences} occurrences, ${totals.reminders} reminders; ${delayed} delayed reminder jobs in Redis ` +
+        `(Redis memory +${(memoryGrowth / 1048576).toFixed(0)} MiB); ` +
         `outbox peak ≥ ${outboxPeak}, drained ${Number.isNaN(drainMs) ? 'NOT in time' : secs(drainMs)} after the last plan (settled ${Number.isNaN(settleMs) ? 'no' : secs(settleMs)})`,
     );
     out.push(`  due − last plan                                ${secs(due - planEnd)} (calls at ${iso(callAt)}, reminders due ${iso(due)})`);
