@@ -607,7 +607,8 @@ async function main(): Promise<number> {
     try {
       let cursor = '0';
       do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}[:-]*`, 'COUNT', 5000);
+        // every key the app and BullMQ write is `<prefix>:…` (socket.io channels are not keys)
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
         if (keys.length) await redis.unlink(...keys);
         cursor = next;
       } while (cursor !== '0');
