@@ -17,7 +17,7 @@ import { ConversationResponse, CreateConversationDto } from './dto/conversation.
 import { MarkReadDto, MessageResponse, MessageRow, MessagesQueryDto, MessageSyncPage, PostMessageDto, ReadMarkResponse, toMessageResponse } from './dto/message.dto';
 import { MessageKind } from './message.entity';
 import { ConversationRow, MessagesRepository, NewMessage } from './messages.repository';
-import { SendBatcher, Settled } from './send-batcher';
+import { Batcher, Settled } from '../../common/batcher';
 
 /** Server → client events of this module. */
 export enum MessagingEvent {
@@ -43,7 +43,7 @@ const clientKey = (conversationId: string, senderId: string | null, clientMsgId:
  * before it is acknowledged; a resend with the same client id answers the stored message; the socket
  * is only the fast path, `after()` (GET …/messages?afterSeq=) is the guarantee.
  *
- * Sends are committed in batches (SendBatcher): one transaction locks the batch's conversations in id
+ * Sends are committed in batches (Batcher): one transaction locks the batch's conversations in id
  * order, decides access for every item in one query, then in one statement answers duplicates as
  * stored, reserves seqs (UPDATE … last_seq + n) and inserts every new message. Because the lock comes first, a duplicate racing on
  * another node waits and then finds the stored message: it never burns a seq.
@@ -51,7 +51,7 @@ const clientKey = (conversationId: string, senderId: string | null, clientMsgId:
 @Injectable()
 export class MessagingService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MessagingService.name);
-  private readonly batcher: SendBatcher<SendItem, MessageResponse>;
+  private readonly batcher: Batcher<SendItem, MessageResponse>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -64,7 +64,7 @@ export class MessagingService implements BeforeApplicationShutdown {
     private readonly config: AppConfig,
     private readonly storage: MediaStorage,
   ) {
-    this.batcher = new SendBatcher(config.messageBatching, (item) => item.conversationId, (items) => this.commitBatch(items));
+    this.batcher = new Batcher(config.messageBatching, (item) => item.conversationId, (items) => this.commitBatch(items));
   }
 
   /**

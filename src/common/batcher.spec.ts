@@ -1,4 +1,4 @@
-import { laneOf, SendBatcher, Settled } from './send-batcher';
+import { laneOf, Batcher, Settled } from './batcher';
 
 interface Item {
   key: string;
@@ -11,10 +11,10 @@ const deferred = () => {
   return { promise, release };
 };
 
-describe('SendBatcher', () => {
+describe('Batcher', () => {
   it('commits items that arrive together in one flush, in arrival order, and settles each after it', async () => {
     const flushes: number[][] = [];
-    const batcher = new SendBatcher<Item, number>({ max: 100, waitMs: 5, lanes: 1 }, (i) => i.key, async (items) => {
+    const batcher = new Batcher<Item, number>({ max: 100, waitMs: 5, lanes: 1 }, (i) => i.key, async (items) => {
       flushes.push(items.map((i) => i.n));
       return items.map((i) => ({ ok: true, value: i.n * 10 }));
     });
@@ -25,7 +25,7 @@ describe('SendBatcher', () => {
 
   it('leaves at once when full, never more than max per flush', async () => {
     const sizes: number[] = [];
-    const batcher = new SendBatcher<Item, number>({ max: 3, waitMs: 10_000, lanes: 1 }, (i) => i.key, async (items) => {
+    const batcher = new Batcher<Item, number>({ max: 3, waitMs: 10_000, lanes: 1 }, (i) => i.key, async (items) => {
       sizes.push(items.length);
       return items.map((i) => ({ ok: true, value: i.n }));
     });
@@ -40,7 +40,7 @@ describe('SendBatcher', () => {
   it('keeps one batch in flight per lane: what arrives meanwhile goes next, in order', async () => {
     const gate = deferred();
     const flushes: number[][] = [];
-    const batcher = new SendBatcher<Item, number>({ max: 100, waitMs: 0, lanes: 1 }, (i) => i.key, async (items) => {
+    const batcher = new Batcher<Item, number>({ max: 100, waitMs: 0, lanes: 1 }, (i) => i.key, async (items) => {
       flushes.push(items.map((i) => i.n));
       if (flushes.length === 1) await gate.promise;
       return items.map((i) => ({ ok: true, value: i.n }));
@@ -63,7 +63,7 @@ describe('SendBatcher', () => {
 
     let inFlight = 0;
     let most = 0;
-    const batcher = new SendBatcher<Item, number>({ max: 100, waitMs: 0, lanes: 4 }, (i) => i.key, async (items) => {
+    const batcher = new Batcher<Item, number>({ max: 100, waitMs: 0, lanes: 4 }, (i) => i.key, async (items) => {
       most = Math.max(most, ++inFlight);
       await new Promise((r) => setTimeout(r, 10));
       inFlight--;
@@ -75,7 +75,7 @@ describe('SendBatcher', () => {
 
   it('settles each item with its own outcome, and every item with a failed flush', async () => {
     let fail = false;
-    const batcher = new SendBatcher<Item, number>({ max: 100, waitMs: 1, lanes: 1 }, (i) => i.key, async (items): Promise<Settled<number>[]> => {
+    const batcher = new Batcher<Item, number>({ max: 100, waitMs: 1, lanes: 1 }, (i) => i.key, async (items): Promise<Settled<number>[]> => {
       if (fail) throw new Error('database away');
       return items.map((i) => (i.n % 2 ? { ok: true, value: i.n } : { ok: false, error: new Error(`refused ${i.n}`) }));
     });

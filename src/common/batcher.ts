@@ -23,13 +23,13 @@ interface Lane<I, O> {
 }
 
 /**
- * Groups items (message sends) into batches so one transaction commits many. Items with the same key
+ * Groups items (message sends, reminders) into batches so one transaction commits many. Items with the same key
  * (a conversation) always go to the same lane, and a lane has one batch in flight at a time, so their
  * order of arrival is their order of commit. While a batch is in flight the next one gathers; it
  * leaves as soon as the lane is free, or when it is full, or `waitMs` after its first item arrived.
  * Each submitter's promise settles only after its batch's flush has settled (after the commit).
  */
-export class SendBatcher<I, O> {
+export class Batcher<I, O> {
   private readonly lanes: Lane<I, O>[];
   private closed = false;
 
