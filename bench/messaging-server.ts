@@ -3,35 +3,37 @@
  *   messaging-server.ts bare  — a bare socket.io relay: no auth, no database, no Redis
  *   messaging-server.ts full  — the real application (token auth in the handshake, per-event access
  *                               checks, PostgreSQL commit with seq, delivery through the Redis adapter)
- * It reports `{ready, port, tokens?}` over IPC and answers `{cmd: 'rss'}` with its RSS after a GC.
+ * It reports `{ready, port, tokens?}` over IPC, answers `{cmd: 'memory'}` with its RSS and JS heap
+ * after a GC, and `{cmd: 'cpu'}` with the CPU time it has used.
+ *
+ * The bare relay loads socket.io and nothing else (the application is imported only in full mode):
+ * memory the application's start-up frees would otherwise be reused by the relay's first sockets and
+ * hide what they cost. It runs with the API nodes' own socket.io options.
  */
 import 'reflect-metadata';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { DataSource } from 'typeorm';
-import { createApp } from '../src/app.factory';
-import { UserKind } from '../src/common/actor';
-import { loadConfig } from '../src/config/app-config';
-import { TokensService } from '../src/modules/identity/tokens.service';
+import { SOCKET_SERVER_OPTIONS } from '../src/infra/realtime/socket-options';
 
-type Request = { cmd: 'rss'; id: number } | { cmd: 'stop' };
+type Request = { cmd: 'memory' | 'cpu'; id: number } | { cmd: 'stop' };
 
 const send = (message: unknown) => process.send!(message);
 
-/** RSS after full collections, a little apart, so the heap has settled and returned what it freed. */
-async function measure(): Promise<number> {
+/** RSS and heap after full collections, a little apart, so the heap has settled and returned what it freed. */
+async function memory(): Promise<{ rss: number; heapUsed: number }> {
   const gc = (global as { gc?: () => void }).gc;
   for (let i = 0; i < 3; i++) {
     gc?.();
     await new Promise((r) => setTimeout(r, 250));
   }
-  return process.memoryUsage().rss;
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heapUsed };
 }
 
 async function bare(): Promise<() => Promise<void>> {
   const http = createServer();
-  const io = new Server(http, { path: '/socket.io', serveClient: false, transports: ['websocket'] });
+  const io = new Server(http, SOCKET_SERVER_OPTIONS);
   io.on('connection', (socket) => {
     const id = String(socket.handshake.auth?.id ?? socket.id);
     void socket.join(`user:${id}`);
@@ -48,6 +50,11 @@ async function bare(): Promise<() => Promise<void>> {
 }
 
 async function full(): Promise<() => Promise<void>> {
+  const { DataSource } = await import('typeorm');
+  const { createApp } = await import('../src/app.factory');
+  const { UserKind } = await import('../src/common/actor');
+  const { loadConfig } = await import('../src/config/app-config');
+  const { TokensService } = await import('../src/modules/identity/tokens.service');
   const config = loadConfig({ APP_ROLE: 'api', LOG_LEVEL: 'error', ACCESS_TOKEN_TTL_SECONDS: '3600' });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
@@ -66,7 +73,11 @@ async function main(): Promise<void> {
   const mode = process.argv[2];
   const stop = mode === 'bare' ? await bare() : await full();
   process.on('message', (request: Request) => {
-    if (request.cmd === 'rss') void measure().then((rss) => send({ id: request.id, rss }));
+    if (request.cmd === 'memory') void memory().then((answer) => send({ id: request.id, ...answer }));
+    if (request.cmd === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      send({ id: request.id, cpuMicros: user + system });
+    }
     if (request.cmd === 'stop') void stop().finally(() => process.exit(0));
   });
 }

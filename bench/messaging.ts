@@ -10,8 +10,11 @@
  *   - delivered messages/s at saturation: `sockets` sockets in pairs, `inflight` messages in flight
  *     (a sender sends its next message when its partner received the previous one);
  *   - p50 / p99 delivery latency (send → partner's receipt) at a fixed `rate` messages/s;
- *   - server RSS per authenticated idle socket from `sockets` to `max-sockets`, and its growth over a
- *     `hold`-second idle hold.
+ *   - server RSS per authenticated idle socket from `sockets` to `max-sockets` (and the JS heap's part
+ *     of it, a cross-check: RSS can hide growth in memory the process had freed before), and the RSS
+ *     growth over a `hold`-second idle hold;
+ *   - the server's CPU time per delivered message at saturation (less sensitive than throughput to
+ *     other work on the machine).
  * Each server runs in its own process (bench/messaging-server.ts), so its memory is its own.
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -47,7 +50,10 @@ interface Server {
   process: ChildProcess;
   port: number;
   tokens: string[];
-  rss(): Promise<number>;
+  /** RSS and JS heap in use after a full GC, bytes. */
+  memory(): Promise<{ rss: number; heapUsed: number }>;
+  /** CPU time (user + system) the server process has used so far, µs. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -58,6 +64,17 @@ function startServer(mode: Mode, env: Record<string, string>): Promise<Server> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 0;
+  const ask = <T>(cmd: string): Promise<T> =>
+    new Promise((done) => {
+      const id = ++nextId;
+      const listener = (answer: { id?: number } & T) => {
+        if (answer.id !== id) return;
+        child.off('message', listener);
+        done(answer);
+      };
+      child.on('message', listener);
+      child.send({ cmd, id });
+    });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
     child.once('message', (message: { ready: boolean; port: number; tokens?: string[] }) => {
@@ -65,17 +82,8 @@ function startServer(mode: Mode, env: Record<string, string>): Promise<Server> {
         process: child,
         port: message.port,
         tokens: message.tokens ?? [],
-        rss: () =>
-          new Promise((done) => {
-            const id = ++nextId;
-            const listener = (answer: { id?: number; rss?: number }) => {
-              if (answer.id !== id) return;
-              child.off('message', listener);
-              done(answer.rss!);
-            };
-            child.on('message', listener);
-            child.send({ cmd: 'rss', id });
-          }),
+        memory: () => ask<{ rss: number; heapUsed: number }>('memory'),
+        cpuMicros: async () => (await ask<{ cpuMicros: number }>('cpu')).cpuMicros,
         stop: () =>
           new Promise((done) => {
             child.removeAllListeners('exit');
@@ -139,7 +147,7 @@ function onDelivered(mode: Mode, peer: Peer, handler: (sentAt: number) => void):
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
-async function saturation(mode: Mode, peers: Peer[]): Promise<{ perSecond: number; refused: number }> {
+async function saturation(mode: Mode, server: Server, peers: Peer[]): Promise<{ perSecond: number; refused: number; cpuPerMessage: number }> {
   const byId = new Map(peers.map((p) => [p.self, p]));
   let delivered = 0;
   let refused = 0;
@@ -155,13 +163,16 @@ async function saturation(mode: Mode, peers: Peer[]): Promise<{ perSecond: numbe
   for (const peer of peers) for (let i = 0; i < perPeer; i++) sendFrom(mode, peer, (ok) => ok || refused++);
   await sleep(WARMUP_MS);
   const from = delivered;
+  const cpuFrom = await server.cpuMicros();
   const started = performance.now();
   await sleep(SECONDS * 1000);
+  const cpuTo = await server.cpuMicros();
   const perSecond = ((delivered - from) * 1000) / (performance.now() - started);
+  const cpuPerMessage = (cpuTo - cpuFrom) / (delivered - from);
   running = false;
   await sleep(1500);
   for (const peer of peers) peer.socket.off(mode === 'bare' ? 'relay' : 'message:new');
-  return { perSecond, refused };
+  return { perSecond, refused, cpuPerMessage };
 }
 
 async function fixedRate(mode: Mode, peers: Peer[]): Promise<{ p50: number; p99: number; achieved: number }> {
@@ -195,30 +206,44 @@ async function fixedRate(mode: Mode, peers: Peer[]): Promise<{ p50: number; p99:
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), achieved };
 }
 
-async function memory(mode: Mode, server: Server, peers: Peer[], pairs: Pair[]): Promise<{ perSocketKiB: number; holdGrowthPct: number; samples: string[] }> {
+/** Least-squares slope over every step: one noisy reading does not make the figure. */
+function slope(points: [number, number][]): number {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  return points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+}
+
+async function memory(
+  mode: Mode,
+  server: Server,
+  peers: Peer[],
+  pairs: Pair[],
+): Promise<{ perSocketKiB: number; heapPerSocketKiB: number; holdGrowthPct: number; samples: string[] }> {
   await sleep(2000);
-  const points: [number, number][] = [[peers.length, await server.rss()]];
+  const first = await server.memory();
+  const points: [number, number][] = [[peers.length, first.rss]];
+  const heapPoints: [number, number][] = [[peers.length, first.heapUsed]];
   const step = 1000;
   while (peers.length < MAX_SOCKETS) {
     peers.push(...(await connectPeers(mode, server, Math.min(step, MAX_SOCKETS - peers.length), peers.length, pairs)));
     await sleep(1000);
-    points.push([peers.length, await server.rss()]);
+    const { rss, heapUsed } = await server.memory();
+    points.push([peers.length, rss]);
+    heapPoints.push([peers.length, heapUsed]);
   }
-  // least-squares slope over every step: one noisy reading does not make the figure
+  const perSocketKiB = slope(points) / 1024;
+  const heapPerSocketKiB = slope(heapPoints) / 1024;
   const n = points.length;
-  const mx = points.reduce((a, [x]) => a + x, 0) / n;
-  const my = points.reduce((a, [, y]) => a + y, 0) / n;
-  const slope = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-  const perSocketKiB = slope / 1024;
   log(`${mode}: holding ${peers.length} idle sockets for ${HOLD_SECONDS} s`);
   const holdStart = points[n - 1][1];
   const deadline = Date.now() + HOLD_SECONDS * 1000;
   while (Date.now() < deadline) await sleep(Math.min(60_000, deadline - Date.now()));
-  const holdEnd = await server.rss();
+  const holdEnd = (await server.memory()).rss;
   const connected = peers.filter((p) => p.socket.connected).length;
   if (connected !== peers.length) log(`${mode}: ${peers.length - connected} sockets dropped during the hold`);
   const samples = [...points.map(([x, y]) => `${x}:${(y / 1048576).toFixed(1)}MiB`), `after hold:${(holdEnd / 1048576).toFixed(1)}MiB`];
-  return { perSocketKiB, holdGrowthPct: ((holdEnd - holdStart) / holdStart) * 100, samples };
+  return { perSocketKiB, heapPerSocketKiB, holdGrowthPct: ((holdEnd - holdStart) / holdStart) * 100, samples };
 }
 
 interface Pair {
@@ -265,10 +290,12 @@ async function seed(adminUrl: string): Promise<{ url: string; name: string; pair
 interface Figures {
   perSecond: number;
   refused: number;
+  cpuPerMessage: number;
   p50: number;
   p99: number;
   achieved: number;
   perSocketKiB: number;
+  heapPerSocketKiB: number;
   holdGrowthPct: number;
   samples: string[];
 }
@@ -279,11 +306,11 @@ async function run(mode: Mode, env: Record<string, string>, pairs: Pair[]): Prom
   const benchPairs = mode === 'bare' ? pairs.map((p, i) => ({ a: `a${i}`, b: `b${i}` })) : pairs;
   const peers = await connectPeers(mode, server, SOCKETS, 0, benchPairs);
   // memory first, on a server that has carried no traffic yet, so no garbage of the load blurs it
-  const mem = HOLD_SECONDS >= 0 && MAX_SOCKETS > SOCKETS ? await memory(mode, server, peers, benchPairs) : { perSocketKiB: NaN, holdGrowthPct: NaN, samples: [] };
+  const mem = HOLD_SECONDS >= 0 && MAX_SOCKETS > SOCKETS ? await memory(mode, server, peers, benchPairs) : { perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, samples: [] };
   for (const extra of peers.splice(SOCKETS)) extra.socket.close();
   await sleep(1000);
   log(`${mode}: saturation with ${IN_FLIGHT} in flight for ${SECONDS} s`);
-  const sat = await saturation(mode, peers);
+  const sat = await saturation(mode, server, peers);
   log(`${mode}: ${sat.perSecond.toFixed(0)} msg/s; fixed ${RATE} msg/s for ${RATE_SECONDS} s`);
   const lat = await fixedRate(mode, peers);
   log(`${mode}: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`);
@@ -302,7 +329,7 @@ async function main(): Promise<void> {
   const db = await seed(config.databaseUrl);
   const prefix = `bench${randomBytes(3).toString('hex')}`;
   try {
-    const skipped: Figures = { perSecond: NaN, refused: 0, p50: NaN, p99: NaN, achieved: NaN, perSocketKiB: NaN, holdGrowthPct: NaN, samples: [] };
+    const skipped: Figures = { perSecond: NaN, refused: 0, cpuPerMessage: NaN, p50: NaN, p99: NaN, achieved: NaN, perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, samples: [] };
     const bare = ONLY === 'full' ? skipped : await run('bare', {}, db.pairs);
     const full = ONLY === 'bare' ? skipped : await run('full', { ...SECRETS, DATABASE_URL: db.url, REDIS_PREFIX: prefix, BENCH_USER_IDS: JSON.stringify(db.userIds) }, db.pairs);
     const row = (figure: string, f: number, b: number, unit: string, digits = 1) =>
@@ -311,10 +338,12 @@ async function main(): Promise<void> {
     console.log(`messaging benchmark: ${SOCKETS} sockets in pairs, ${IN_FLIGHT} in flight, fixed rate ${RATE}/s, ${SOCKETS}→${MAX_SOCKETS} idle sockets, hold ${HOLD_SECONDS} s`);
     console.log(`${'figure'.padEnd(44)} ${'full path'.padStart(14)} ${'bare relay'.padStart(14)} ${'ratio'.padStart(8)}`);
     console.log(row('delivered messages/s at saturation', full.perSecond, bare.perSecond, '/s', 0));
+    console.log(row('server CPU per delivered message', full.cpuPerMessage, bare.cpuPerMessage, 'µs', 0));
     console.log(row(`p50 delivery latency at ${RATE}/s`, full.p50, bare.p50, 'ms', 2));
     console.log(row(`p99 delivery latency at ${RATE}/s`, full.p99, bare.p99, 'ms', 2));
     console.log(row(`delivered at the fixed rate`, full.achieved, bare.achieved, '/s', 0));
     console.log(row(`RSS per idle socket (${SOCKETS}→${MAX_SOCKETS})`, full.perSocketKiB, bare.perSocketKiB, 'KiB', 1));
+    console.log(row(`  of which JS heap in use`, full.heapPerSocketKiB, bare.heapPerSocketKiB, 'KiB', 1));
     console.log(row(`RSS growth over a ${HOLD_SECONDS} s idle hold`, full.holdGrowthPct, bare.holdGrowthPct, '%', 2));
     console.log(`refused sends at saturation: full ${full.refused}, bare ${bare.refused}`);
     console.log(`RSS samples (sockets:RSS): full ${full.samples.join(' ')}; bare ${bare.samples.join(' ')}`);

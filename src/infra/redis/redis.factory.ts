@@ -10,12 +10,13 @@ export enum RedisRole {
 
 const reconnect = (times: number) => Math.min(times * 200, 2000);
 
-export function createRedis(config: AppConfig, role: RedisRole, name: string = role): Redis {
+/** `overrides` tune one client beyond its role (e.g. auto-pipelining for a publisher). */
+export function createRedis(config: AppConfig, role: RedisRole, name: string = role, overrides: Partial<RedisOptions> = {}): Redis {
   const options: RedisOptions =
     role === RedisRole.Command
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: reconnect }
       : { maxRetriesPerRequest: null, enableReadyCheck: false, retryStrategy: reconnect };
-  const client = new Redis(config.redisUrl, { ...options, connectionName: `homeline-${config.role}-${name}`, lazyConnect: false });
+  const client = new Redis(config.redisUrl, { ...options, ...overrides, connectionName: `homeline-${config.role}-${name}`, lazyConnect: false });
   // errors surface through the commands that fail; the connection itself retries on its own
   client.on('error', () => undefined);
   return client;
