@@ -3,7 +3,7 @@ import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from
 import type { Socket } from 'socket.io';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { SocketProblemFilter } from '../../common/socket-exception.filter';
-import { socketValidationPipe } from '../../common/validation';
+import { PrecompiledValidationPipe, socketValidationPipe } from '../../common/validation';
 import { socketActor, WsSessionGuard } from '../identity/ws-session.guard';
 import { MarkReadEventDto, MessageResponse, ReadMarkResponse, SendMessageEventDto } from './dto/message.dto';
 import { MessagingService } from './messaging.service';
@@ -12,13 +12,15 @@ import { MessagingService } from './messaging.service';
  * `message:send` and `message:read`. Every event is authorised against the current state: `read`
  * through the session guard, `send` inside its batch's transaction (AccessService.authorizeMessageSends
  * checks the same live session, membership and contacts in one query per batch, not one per message).
+ * `send` is the hot event: its payload is checked by the precompiled form of the strict pipe (the same
+ * rules and, for a refused payload, the same errors).
  */
 @WebSocketGateway()
 @UseFilters(SocketProblemFilter)
-@UsePipes(socketValidationPipe())
 export class MessagingGateway {
   constructor(private readonly messaging: MessagingService) {}
 
+  @UsePipes(PrecompiledValidationPipe)
   @SubscribeMessage('message:send')
   async send(@ConnectedSocket() socket: Socket, @MessageBody() body: SendMessageEventDto): Promise<{ ok: true; message: MessageResponse }> {
     const { conversationId, ...input } = body;
@@ -32,6 +34,7 @@ export class MessagingGateway {
   }
 
   @UseGuards(WsSessionGuard)
+  @UsePipes(socketValidationPipe())
   @SubscribeMessage('message:read')
   async read(@ConnectedSocket() socket: Socket, @MessageBody() body: MarkReadEventDto): Promise<{ ok: true } & ReadMarkResponse> {
     const { conversationId, upToSeq } = body;
