@@ -47,13 +47,14 @@ describe('messaging across two API nodes', () => {
     emitWithAck<Ack>(socket, 'message:send', { conversationId, clientMsgId, kind: 'text', body });
   const range = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
 
-  it('a user on node A and a user on node B exchange messages, each delivered once to every device', async () => {
+  it('a user on node A and a user on node B exchange messages, each delivered once to every device but the sending socket', async () => {
     const family = await givenFamily(a);
     const conversationId = await familyThread(family);
     const parentOnA = await connect(a, family.parent.token);
+    const parentOnB = await connect(b, family.parent.token);
     const guardianOnB = await connect(b, family.guardian.token);
     const childOnB = await connect(b, family.child.token);
-    const got = new Map<Socket, Message[]>([parentOnA, guardianOnB, childOnB].map((s) => [s, []]));
+    const got = new Map<Socket, Message[]>([parentOnA, parentOnB, guardianOnB, childOnB].map((s) => [s, []]));
     for (const [s, list] of got) s.on('message:new', (m: Message) => list.push(m));
 
     const fromA = await send(parentOnA, conversationId, 'a-1', '妈，我在工地挺好的');
@@ -64,9 +65,16 @@ describe('messaging across two API nodes', () => {
     expect(await emitWithAck<Ack & { readSeq: number }>(guardianOnB, 'message:read', { conversationId, upToSeq: 2 })).toMatchObject({ ok: true, readSeq: 2 });
     expect((await receipt).readSeq).toBe(2);
 
-    for (const list of got.values()) await eventually(() => expect(list.map((m) => m.seq)).toEqual([1, 2]));
+    // each sending socket has its own message in its ack; the sender's socket on the other node gets it
+    const expected = new Map([
+      [parentOnA, [fromB.message!.id]],
+      [parentOnB, [fromA.message!.id, fromB.message!.id]],
+      [guardianOnB, [fromA.message!.id]],
+      [childOnB, [fromA.message!.id, fromB.message!.id]],
+    ]);
+    for (const [s, ids] of expected) await eventually(() => expect(got.get(s)!.map((m) => m.id)).toEqual(ids));
     await new Promise((r) => setTimeout(r, 150));
-    for (const list of got.values()) expect(list.map((m) => m.id)).toEqual([fromA.message!.id, fromB.message!.id]);
+    for (const [s, ids] of expected) expect(got.get(s)!.map((m) => m.id)).toEqual(ids);
   });
 
   it('concurrent senders on both nodes get gapless seqs, and a duplicate sent to both nodes at once is stored once', async () => {

@@ -115,7 +115,7 @@ describe('messaging: ordered, exactly-once, authorised conversations', () => {
   });
 
   describe('sending and delivery', () => {
-    it('commits before the ack, and delivers message:new once to every device of every member', async () => {
+    it('commits before the ack, and delivers message:new once to every device of every member but the sending socket', async () => {
       const family = await givenFamily(t);
       const conversationId = await familyThread(family);
       const [parentPhone, parentTablet, guardian, child] = await Promise.all([
@@ -139,13 +139,42 @@ describe('messaging: ordered, exactly-once, authorised conversations', () => {
       expect(rest.status).toBe(201);
       expect(rest.body.seq).toBe(2);
 
-      for (const s of [parentPhone, parentTablet, guardian, child]) {
-        await eventually(() => expect(received.get(s)!.map((m) => m.seq)).toEqual([1, 2]));
-      }
+      // the child's socket has its own message in the ack; the REST send has no socket to leave out
+      const expected = new Map([
+        [parentPhone, [1, 2]],
+        [parentTablet, [1, 2]],
+        [guardian, [1, 2]],
+        [child, [2]],
+      ]);
+      for (const [s, seqs] of expected) await eventually(() => expect(received.get(s)!.map((m) => m.seq)).toEqual(seqs));
       // nobody gets it twice
       await new Promise((r) => setTimeout(r, 100));
-      for (const s of [parentPhone, parentTablet, guardian, child]) expect(received.get(s)!.map((m) => m.seq)).toEqual([1, 2]);
+      for (const [s, seqs] of expected) expect(received.get(s)!.map((m) => m.seq)).toEqual(seqs);
       expect(received.get(guardian)![0]).toEqual(ack.message);
+      expect(received.get(child)![0]).toEqual(rest.body);
+    });
+
+    it('the sending socket gets no message:new of its own message; the sender’s other devices do', async () => {
+      const family = await givenFamily(t);
+      const conversationId = await familyThread(family);
+      const [phone, tablet, guardian] = await Promise.all([connect(family.parent), connect(family.parent), connect(family.guardian)]);
+      const received = new Map<Socket, Message[]>([phone, tablet, guardian].map((s) => [s, []]));
+      for (const [s, list] of received) s.on('message:new', (m: Message) => list.push(m));
+
+      const fromPhone = await sendSocket(phone, conversationId, { body: '妈，今天发工资了' });
+      expect(fromPhone).toMatchObject({ ok: true, message: { seq: 1, senderId: family.parent.id } });
+      await eventually(() => expect(received.get(tablet)!).toEqual([fromPhone.message]));
+      await eventually(() => expect(received.get(guardian)!).toEqual([fromPhone.message]));
+      // a resend of the same client id from the tablet answers the stored message and announces nothing new
+      const resent = await sendSocket(tablet, conversationId, { clientMsgId: fromPhone.message!.clientMsgId, body: '妈，今天发工资了' });
+      expect(resent.message).toEqual(fromPhone.message);
+      // the phone's next message from another socket of the same user reaches the phone
+      const fromTablet = await sendSocket(tablet, conversationId, { body: '给孩子买了新书包' });
+      await eventually(() => expect(received.get(phone)!).toEqual([fromTablet.message]));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(received.get(phone)!.map((m) => m.seq)).toEqual([2]);
+      expect(received.get(tablet)!.map((m) => m.seq)).toEqual([1]);
+      expect(received.get(guardian)!.map((m) => m.seq)).toEqual([1, 2]);
     });
 
     it('many concurrent senders in one conversation get gapless seqs 1..N in a stable order', async () => {

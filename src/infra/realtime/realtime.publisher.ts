@@ -31,9 +31,18 @@ export class RealtimePublisher implements BeforeApplicationShutdown, OnApplicati
     this.safely(() => this.target().to(userRoom(userId)).emit(event, data));
   }
 
-  toUsers(userIds: string[], event: string, data: unknown): void {
+  /**
+   * To every socket of every one of the users, on any node; `exceptSocketId` leaves out one socket
+   * (the one that sent what this announces: it already has it in its acknowledgement).
+   */
+  toUsers(userIds: string[], event: string, data: unknown, options: { exceptSocketId?: string } = {}): void {
     if (userIds.length === 0) return;
-    this.safely(() => this.target().to(userIds.map(userRoom)).emit(event, data));
+    const rooms = userIds.map(userRoom);
+    this.safely(() => {
+      const target = this.target().to(rooms);
+      // a socket id is also a room, on whichever node holds the socket
+      return (options.exceptSocketId ? target.except(options.exceptSocketId) : target).emit(event, data);
+    });
   }
 
   /** Closes every socket of a login chain (a logout or a revoked device), on whichever node holds it. */

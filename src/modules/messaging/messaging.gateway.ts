@@ -25,7 +25,8 @@ export class MessagingGateway {
   async send(@ConnectedSocket() socket: Socket, @MessageBody() body: SendMessageEventDto): Promise<{ ok: true; message: MessageResponse }> {
     const { conversationId, ...input } = body;
     try {
-      return { ok: true, message: await this.messaging.send(socketActor(socket), conversationId, input) };
+      // this socket has the message in its answer; the members' other devices get message:new
+      return { ok: true, message: await this.messaging.send(socketActor(socket), conversationId, input, { socketId: socket.id }) };
     } catch (error) {
       // as the session guard does: an ended sign-in closes the socket after its answer
       if (error instanceof DomainError && error.code === ErrorCode.Unauthenticated) setImmediate(() => socket.disconnect(true));

@@ -30,6 +30,8 @@ interface SendItem {
   actor: Actor;
   conversationId: string;
   input: PostMessageDto;
+  /** The socket it came from, which has it in its acknowledgement and gets no `message:new` of it. */
+  socketId?: string;
 }
 
 /** PostgreSQL errors after which the same batch may simply run again. */
@@ -71,11 +73,12 @@ export class MessagingService implements BeforeApplicationShutdown {
    * Sends a message (socket `message:send` or REST). The access decision is taken for the whole batch
    * inside its transaction, under the conversations' locks (AccessService.authorizeMessageSends): the
    * sign-in is live, the sender an active member, and a child sender's fellow members all its
-   * approved contacts. Resolves after the commit.
+   * approved contacts. Resolves after the commit. Every device of every member gets `message:new`,
+   * except the socket it was sent from (`from.socketId`): that one has the message in its answer.
    */
-  send(actor: Actor, conversationId: string, input: PostMessageDto): Promise<MessageResponse> {
+  send(actor: Actor, conversationId: string, input: PostMessageDto, from: { socketId?: string } = {}): Promise<MessageResponse> {
     checkMessageShape(input);
-    return this.batcher.submit({ actor, conversationId, input });
+    return this.batcher.submit({ actor, conversationId, input, socketId: from.socketId });
   }
 
   /** Exactly the committed messages after `afterSeq`, in seq order (members, and guardians of a child in it). */
@@ -267,7 +270,7 @@ export class MessagingService implements BeforeApplicationShutdown {
 
   private async commitOnce(items: SendItem[]): Promise<Settled<MessageResponse>[]> {
     const now = this.clock.now();
-    const { results, inserted, recipients } = await this.transactions.run(async (em) => {
+    const { results, inserted, recipients, storedFrom } = await this.transactions.run(async (em) => {
       // first the locks, in a statement of their own: every later statement then sees what the
       // previous holder committed, a duplicate racing on another node included
       await this.messages.lockConversations(em, [...new Set(items.map((i) => i.conversationId))].sort());
@@ -275,13 +278,14 @@ export class MessagingService implements BeforeApplicationShutdown {
 
       // the same client id twice in one batch is one message: the first stores it, the rest answer it
       const keyOf = new Map<number, string>();
-      const queued = new Set<string>();
+      // the socket of the item that stores each message: it alone goes without the echo
+      const storedFrom = new Map<string, string | undefined>();
       const rows: NewMessage[] = [];
-      for (const [i, { actor, conversationId, input }] of items.entries()) {
+      for (const [i, { actor, conversationId, input, socketId }] of items.entries()) {
         if (results[i]) continue;
         const key = clientKey(conversationId, actor.userId, input.clientMsgId);
-        if (!queued.has(key)) {
-          queued.add(key);
+        if (!storedFrom.has(key)) {
+          storedFrom.set(key, socketId);
           rows.push({ conversationId, clientMsgId: input.clientMsgId, senderId: actor.userId, kind: input.kind, body: input.body ?? null, mediaId: input.mediaId ?? null });
         }
         keyOf.set(i, key);
@@ -289,13 +293,19 @@ export class MessagingService implements BeforeApplicationShutdown {
       const stored = await this.messages.storeBatch(em, rows, now);
       const byKey = new Map(stored.map((row) => [clientKey(row.conversationId, row.senderId, row.clientMsgId), row]));
       for (const [i, key] of keyOf) results[i] = { ok: true, value: byKey.get(key)! };
-      return { results, inserted: stored.filter((row) => row.fresh), recipients };
+      return { results, inserted: stored.filter((row) => row.fresh), recipients, storedFrom };
     });
 
     // committed: now the fast path, in seq order per conversation
     inserted.sort((a, b) => (a.conversationId === b.conversationId ? Number(a.seq) - Number(b.seq) : a.conversationId < b.conversationId ? -1 : 1));
-    for (const row of inserted) this.publisher.toUsers(recipients.get(row.conversationId) ?? [], MessagingEvent.New, this.toResponse(row));
-    return results.map((r) => (r!.ok ? { ok: true, value: this.toResponse(r!.value) } : r!)) as Settled<MessageResponse>[];
+    // one response object per row, shared by the event and the answers
+    const responses = new Map<MessageRow, MessageResponse>();
+    const responseOf = (row: MessageRow) => responses.get(row) ?? responses.set(row, this.toResponse(row)).get(row)!;
+    for (const row of inserted) {
+      const exceptSocketId = storedFrom.get(clientKey(row.conversationId, row.senderId, row.clientMsgId));
+      this.publisher.toUsers(recipients.get(row.conversationId) ?? [], MessagingEvent.New, responseOf(row), { exceptSocketId });
+    }
+    return results.map((r) => (r!.ok ? { ok: true, value: responseOf(r!.value) } : r!)) as Settled<MessageResponse>[];
   }
 
   /**
