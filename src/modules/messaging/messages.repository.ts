@@ -69,11 +69,12 @@ export class MessagesRepository {
    * so this one's snapshot sees every message committed before them): a (conversation, sender, client
    * id) already stored is answered as it is (`fresh` false) and takes no seq; each conversation's
    * last_seq rises by its count of new messages, which get old last_seq + 1, + 2, … in batch order.
-   * The rows must not repeat a key among themselves.
+   * The rows must not repeat a key among themselves. A new message comes back with its id and seq
+   * only (the rest is what was sent, stamped `at`), so its text is not read back.
    */
-  storeBatch(em: EntityManager, rows: NewMessage[], at: Date): Promise<(MessageRow & { fresh: boolean })[]> {
-    if (rows.length === 0) return Promise.resolve([]);
-    return em.query(
+  async storeBatch(em: EntityManager, rows: NewMessage[], at: Date): Promise<(MessageRow & { fresh: boolean })[]> {
+    if (rows.length === 0) return [];
+    const stored: (MessageRow & { fresh: boolean })[] = await em.query(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::uuid[])
                 WITH ORDINALITY AS v(conversation_id, client_msg_id, sender_id, kind, body, media_id, ord)
@@ -95,9 +96,10 @@ export class MessagesRepository {
          SELECT f.conversation_id, r.last_seq - r.n + f.k, f.client_msg_id, f.sender_id, f.kind, f.body, f.media_id, $7::timestamptz
            FROM fresh f JOIN reserved r ON r.id = f.conversation_id
           ORDER BY f.ord
-         RETURNING ${MESSAGE_COLUMNS}
+         RETURNING m.id, m.conversation_id AS "conversationId", m.seq, m.client_msg_id AS "clientMsgId", m.sender_id AS "senderId"
        )
-       SELECT true AS fresh, * FROM inserted
+       SELECT true AS fresh, i.*, NULL::text AS kind, NULL::text AS body, NULL::uuid AS "mediaId", NULL::timestamptz AS "retractedAt", NULL::timestamptz AS "createdAt"
+         FROM inserted i
        UNION ALL
        SELECT false AS fresh, ${MESSAGE_COLUMNS} FROM existing m`,
       [
@@ -110,6 +112,13 @@ export class MessagesRepository {
         at,
       ],
     );
+    const sent = new Map(rows.map((r) => [`${r.conversationId}\u0000${r.senderId}\u0000${r.clientMsgId}`, r]));
+    for (const row of stored) {
+      if (!row.fresh) continue;
+      const input = sent.get(`${row.conversationId}\u0000${row.senderId}\u0000${row.clientMsgId}`)!;
+      Object.assign(row, { kind: input.kind, body: input.body, mediaId: input.mediaId, retractedAt: null, createdAt: at });
+    }
+    return stored;
   }
 
   /** Exactly the committed messages after `afterSeq`, in seq order, and the conversation's last seq. */

@@ -17,7 +17,7 @@ const outcome = async (pipe: { transform(value: unknown, metadata: ArgumentMetad
     return { accepted: { ...((await pipe.transform(value, body)) as object) } };
   } catch (error) {
     const e = error as DomainError;
-    return { refused: { code: e.code, message: e.message, details: e.details } };
+    return { refused: { code: e.code, detail: e.detail, extra: e.extra } };
   }
 };
 
