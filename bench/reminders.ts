@@ -12,12 +12,14 @@
  *    and local time, so every family's first call starts at one instant T; T is chosen (from a
  *    calibration run on other families) so the 15-minute reminders fall due about `gap` s after the last plan.
  * 3. One worker process (src/worker.ts, APP_ROLE=worker, started before planning as in production)
- *    does the real work: reminder job (re-check, compare-and-set, notification + outbox), relay, delivery
- *    job (socket attempt row, Redis emitter publish). Lateness per 15-min reminder against its due_at:
+ *    does the real work: the reminder jobs in flight are sent in batches, each one transaction (re-check,
+ *    compare-and-set, notification stored as sent with its socket attempt), then the Redis emitter
+ *    publishes their socket events. Lateness per 15-min reminder against its due_at:
  *    reminders.sent_at (job start), the socket attempt's attempted_at, and the moment this process saw
  *    the emitter's publish on Redis (psubscribe on the socket.io channel).
  * 4. Bare baseline in the same run: as many delayed no-op BullMQ jobs due at one instant, run by one
- *    bare Worker in a child process (bench/reminders-bare-worker.ts) with the WorkerHost's settings.
+ *    bare Worker in a child process (bench/reminders-bare-worker.ts) with the settings of the app's
+ *    reminder worker (concurrency, lock).
  * 5. A lone family at another instant, when nothing else is due.
  * Progress goes to stderr; figures to stdout. Exits 1 only when a reminder was early, lost or duplicated.
  */
@@ -64,8 +66,6 @@ const CALIBRATION = 300;
 /** Calibration plans not counted: the first ones pay for a cold process (JIT, pools). */
 const WARM_UP = 100;
 const ZONE = 'Asia/Shanghai';
-/** The WorkerHost's concurrency (src/infra/queue/worker-host.ts). */
-const WORKER_CONCURRENCY = 20;
 const BARE_QUEUE = 'bench-bare';
 const MINUTE = 60_000;
 /**
@@ -310,7 +310,7 @@ interface BareRound extends BareResult {
  * One bare Worker in a child process: `count` delayed no-op jobs due at one instant, then a single
  * job alone (the floor for the lone reminder).
  */
-async function bareBaseline(redisUrl: string, prefix: string, count: number): Promise<{ burst: BareRound; lone: BareRound }> {
+async function bareBaseline(redisUrl: string, prefix: string, count: number, concurrency: number): Promise<{ burst: BareRound; lone: BareRound }> {
   const child = fork(join(__dirname, 'reminders-bare-worker.ts'), [], {
     execArgv: ['-r', 'ts-node/register/transpile-only'],
     env: {
@@ -319,7 +319,7 @@ async function bareBaseline(redisUrl: string, prefix: string, count: number): Pr
       REDIS_URL: redisUrl,
       BARE_PREFIX: prefix,
       BARE_QUEUE,
-      BARE_CONCURRENCY: String(WORKER_CONCURRENCY),
+      BARE_CONCURRENCY: String(concurrency),
       BARE_LOCK_MS: '30000',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -529,30 +529,21 @@ async function stages(queues: Queues, rows: ReminderRow[], published: Map<string
     const data = job.data as { reminderId?: string };
     if (data.reminderId && job.processedOn && job.finishedOn) reminderJobs.set(data.reminderId, { processedOn: job.processedOn, finishedOn: job.finishedOn });
   }
-  const deliveryJobs = new Map<string, { added: number; processedOn: number; finishedOn: number }>();
-  for (const job of await queues.get(QueueName.Deliveries).getJobs(['completed'], 0, -1)) {
-    const data = job.data as { notificationId?: string };
-    if (data.notificationId && job.processedOn && job.finishedOn) deliveryJobs.set(data.notificationId, { added: job.timestamp, processedOn: job.processedOn, finishedOn: job.finishedOn });
-  }
   const parts: Record<string, number[]> = {
     'due → reminder job starts (queue wait)': [],
-    'reminder job: re-check, CAS, notification + outbox, commit': [],
-    'reminder job done → delivery job added (outbox relay hop)': [],
-    'delivery job added → starts (queue wait)': [],
-    'delivery job start → socket attempt row': [],
-    'socket attempt row → publish seen on Redis': [],
+    'job starts → its batch starts (gathering, batch ahead)': [],
+    'batch starts → publish seen (re-check, CAS, rows, commit)': [],
+    'publish seen → job finished in BullMQ': [],
   };
   const keys = Object.keys(parts);
   let sample = 0;
   for (const r of rows) {
     const rj = reminderJobs.get(r.id);
-    const dj = r.notification_id ? deliveryJobs.get(r.notification_id) : undefined;
     const pub = r.notification_id ? published.get(r.notification_id)?.[0] : undefined;
-    if (!rj || !dj || r.attempted === null || pub === undefined) continue;
+    if (!rj || r.sent === null || pub === undefined) continue;
     sample++;
-    const due = Number(r.due);
-    const attempted = Number(r.attempted);
-    const values = [rj.processedOn - due, rj.finishedOn - rj.processedOn, dj.added - rj.finishedOn, dj.processedOn - dj.added, attempted - dj.processedOn, pub - attempted];
+    const sent = Number(r.sent);
+    const values = [rj.processedOn - Number(r.due), sent - rj.processedOn, pub - sent, rj.finishedOn - pub];
     values.forEach((v, i) => parts[keys[i]].push(v));
   }
   return {
@@ -581,6 +572,8 @@ async function main(): Promise<number> {
     REDIS_URL: base.redisUrl,
     REDIS_PREFIX: prefix,
     ...(POOL ? { DATABASE_POOL_SIZE: POOL } : {}),
+    // the reminder worker's settings may be tried from the environment: REMINDER_CONCURRENCY=256 npm run bench -- reminders
+    ...Object.fromEntries(['REMINDER_CONCURRENCY', 'REMINDER_BATCH_MAX', 'REMINDER_BATCH_LANES'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
   };
   mkdirSync(join(root, '.local'), { recursive: true });
   const workerLog = join(root, '.local', `bench-reminders-worker-${epoch}.log`);
@@ -690,8 +683,8 @@ async function main(): Promise<number> {
     const expectedBurst = 2 * main.length;
     let bare: { burst: BareRound; lone: BareRound } | undefined;
     const runBare = async (when: string) => {
-      log(`bare baseline (${when}): ${expectedBurst} delayed no-op jobs, one Worker (concurrency ${WORKER_CONCURRENCY}) in a child process`);
-      const result = await bareBaseline(base.redisUrl, prefix, expectedBurst);
+      log(`bare baseline (${when}): ${expectedBurst} delayed no-op jobs, one Worker (concurrency ${config.reminderConcurrency}) in a child process`);
+      const result = await bareBaseline(base.redisUrl, prefix, expectedBurst, config.reminderConcurrency);
       log(`bare: drained ${ms(result.burst.drainMs)} after due; a lone bare job ran ${ms(result.lone.handlerLateMs[0])} late`);
       return result;
     };
@@ -850,7 +843,7 @@ async function main(): Promise<number> {
     out.push('');
     out.push(
       `reminders benchmark: ${run.count} families, ${expected} 15-min reminders due at one instant, one worker process ` +
-        `(concurrency ${WORKER_CONCURRENCY} per queue, DB pool ${config.databasePoolSize}); ${cpus().length} CPUs, load ${load.toFixed(2)} at start`,
+        `(reminder concurrency ${config.reminderConcurrency}, batches of up to ${config.reminderBatching.max} in ${config.reminderBatching.lanes} lanes, DB pool ${config.databasePoolSize}); ${cpus().length} CPUs, load ${load.toFixed(2)} at start`,
     );
     out.push('plan creation (API services in-process, propose + accept, incl. horizon and reminder planning)');
     out.push(`  plans                                          ${run.count} in ${secs(run.wallMs)} = ${((run.count * 1000) / run.wallMs).toFixed(1)} plans/s at concurrency ${CONCURRENCY} (${run.failures.length} failed)`);
@@ -869,8 +862,8 @@ async function main(): Promise<number> {
     out.push(`  due − last plan                                ${secs(due - planEnd)} (calls at ${iso(callAt)}, reminders due ${iso(due)})`);
     out.push(`  CPU during planning (cores)                    ${cpuBetween(cpuPlanStart, cpuPlanEnd)}`);
     out.push(`15-minute reminder burst: ${burst.sent.n} sent of ${expected}   ${'p50'.padStart(9)} ${'p99'.padStart(9)} ${'max'.padStart(9)} ${'p99/bare'.padStart(9)} ${'max/bare'.padStart(9)}`);
-    out.push(row('app: sent_at − due (reminder job starts)', burst.sent));
-    out.push(row('app: socket attempt − due (delivery job)', burst.attempt));
+    out.push(row('app: sent_at − due (its batch starts)', burst.sent));
+    out.push(row('app: socket attempt − due (the same clock as sent_at)', burst.attempt));
     out.push(row('app: socket publish seen − due', burst.publish));
     out.push(row(`bare: ${bare.burst.handlerLateMs.length} no-op jobs, handler start − due`, bareHandler, false));
     out.push(row('bare: BullMQ processedOn − (timestamp + delay)', bareBull, false));

@@ -75,6 +75,14 @@ export class AppConfig {
   get workerLockMs(): number {
     return this.env.WORKER_LOCK_SECONDS * 1000;
   }
+  /** Reminder jobs a worker process runs at once (the other queues run 20). */
+  get reminderConcurrency(): number {
+    return this.env.REMINDER_CONCURRENCY;
+  }
+  /** How reminder jobs in flight are grouped into one transaction: at most `max` each, `lanes` batches at once. */
+  get reminderBatching(): { max: number; waitMs: number; lanes: number } {
+    return { max: this.env.REMINDER_BATCH_MAX, waitMs: 1, lanes: this.env.REMINDER_BATCH_LANES };
+  }
   get adminToken(): string | undefined {
     return this.env.ADMIN_TOKEN;
   }

@@ -147,6 +147,24 @@ export class EnvironmentVariables {
   @Transform(toInt)
   @IsInt()
   @Min(1)
+  @Max(1000)
+  REMINDER_CONCURRENCY = 512;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  REMINDER_BATCH_MAX = 128;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  REMINDER_BATCH_LANES = 4;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   @Max(86400)
   NOTIFICATION_SMS_FALLBACK_SECONDS = 120;
 

@@ -4,7 +4,10 @@ import { QueueName } from '../../src/infra/queue/job-catalogue';
 import { Queues } from '../../src/infra/queue/queues';
 import { RemindersService } from '../../src/modules/scheduling/reminders.service';
 import { SchedulingProcessor } from '../../src/modules/scheduling/scheduling.processor';
+import { Presence } from '../../src/infra/realtime/presence';
+import { NotificationEvent } from '../../src/modules/notifications/notification-dispatcher.service';
 import { TestApp, eventually } from '../helpers/app';
+import { connectAs, waitForEvent } from '../helpers/sockets';
 import { OwnRedis } from '../helpers/own-redis';
 import { WorkerProcess } from '../helpers/worker-process';
 import { auth, givenFamily, givenWeeklyCall, TestFamily } from '../factories';
@@ -141,6 +144,54 @@ describe('reminders: once, on time, or not at all', () => {
     t.clock.set(new Date(START.getTime() + 31 * MINUTE));
     expect(await t.app.get(RemindersService).send(nudge.id)).toBe('skipped');
     expect((await remindersOf(occurrenceId)).find((r) => r.id === nudge.id)?.state).toBe('skipped');
+  });
+
+  it('delivers on the socket inside the reminder job to an adult who is online, with the SMS only as a fallback', async () => {
+    const family = await givenFamily(t);
+    const socket = await connectAs(t, family.parent.token);
+    try {
+      await eventually(async () => expect(await t.app.get(Presence).isOnline(family.parent.id)).toBe(true));
+      const event = waitForEvent<NotificationEvent>(socket, 'notification', (e) => e.kind === 'call_reminder', 15_000);
+      const occurrenceId = await sundayCall(family);
+      const received = await event;
+      expect(received.body).toContain('15分钟后（周日 19:30）');
+      const [reminder] = (await remindersOf(occurrenceId)).filter((r) => r.offset_minutes === 15 && r.user_id === family.parent.id);
+      expect(reminder.state).toBe('sent');
+      const [stored] = await t.query<{ id: string; state: string; sent_at: Date }>(
+        `SELECT n.id, n.state, n.sent_at FROM notifications n JOIN reminders r ON r.notification_id = n.id WHERE r.id = $1`,
+        [reminder.id],
+      );
+      expect(stored).toMatchObject({ id: received.id, state: 'sent' });
+      expect(await t.query(`SELECT channel, state FROM notification_attempts WHERE notification_id = $1`, [stored.id])).toEqual([{ channel: 'socket', state: 'sent' }]);
+      // no second job hop: the notification never waited in the delivery queue
+      const deliveries = t.app.get(Queues).get(QueueName.Deliveries);
+      expect(await deliveries.getJob(`notif-${stored.id}`)).toBeUndefined();
+      // the app did not confirm it: the SMS follows after the window (1 s here), once
+      await eventually(() => expect(reminderSms(family.parent.phone)).toHaveLength(1), 10_000);
+      // the guardian was offline: theirs went by SMS at once, through the delivery queue
+      await eventually(() => expect(reminderSms(family.guardian.phone)).toHaveLength(1), 10_000);
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  it('sends a batch whose one bad job fails alone', async () => {
+    const families = await Promise.all([givenFamily(t), givenFamily(t)]);
+    const occurrences = await Promise.all(families.map(sundayCall));
+    await Promise.all(occurrences.map((o) => jobsDone(o, 15)));
+    const due = (await Promise.all(occurrences.map(remindersOf))).flat().filter((r) => r.offset_minutes === 0);
+    expect(due).toHaveLength(4);
+    // a malformed id (a broken producer) fails the batch's statement; the batch then goes one by one
+    const ids = [due[0].id, due[1].id, 'not-a-uuid', due[2].id, due[3].id];
+    const settled = await t.app.get(RemindersService).sendBatch(ids);
+    expect(settled.map((s) => (s.ok ? s.value : 'error'))).toEqual(['sent', 'sent', 'error', 'sent', 'sent']);
+    expect((await Promise.all(occurrences.map(remindersOf))).flat().filter((r) => r.offset_minutes === 0).map((r) => r.state)).toEqual(Array(4).fill('sent'));
+    // and sent once: a second batch of the same finds nothing left to send
+    expect((await t.app.get(RemindersService).sendBatch(due.map((r) => r.id))).map((s) => s.ok && s.value)).toEqual(Array(4).fill('skipped'));
+    const [{ n }] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'call_starting' AND user_id = ANY($1::uuid[])`, [
+      families.flatMap((f) => [f.parent.id, f.guardian.id]),
+    ]);
+    expect(n).toBe(4);
   });
 
   it('sends once when the same reminder is delivered many times to racing workers', async () => {

@@ -5,7 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import { updateReturning } from '../../database/sql';
 import { Transactions } from '../../database/transaction';
 import { JobName } from '../../infra/queue/job-catalogue';
-import { Jobs } from '../../infra/queue/jobs';
+import { JobRequest, Jobs } from '../../infra/queue/jobs';
 import { Presence } from '../../infra/realtime/presence';
 import { RealtimePublisher } from '../../infra/realtime/realtime.publisher';
 import { SmsGateway } from '../../infra/sms/sms.gateway';
@@ -155,9 +155,7 @@ export class NotificationDispatcher {
         const recipient = await findRecipient(this.dataSource.manager, notification.userId!);
         if (!recipient) return this.giveUp(notification, 'the recipient no longer exists');
         const phone = notification.phone ?? recipient.phone;
-        // presence costs a Redis round trip: ask only when the answer changes the route
-        const wantsBoth = routeOf(recipient, phone, true) === Route.SocketThenSms;
-        const route = wantsBoth ? routeOf(recipient, phone, await this.presence.isOnline(recipient.id)) : routeOf(recipient, phone, true);
+        const [route] = await this.routesOf([{ recipient, phone }]);
         if (route === Route.SmsNow) return this.sendFirstSms(notification, composed, phone!, attempt);
         return this.sendSocket(notification, composed.message, route === Route.SocketThenSms);
       }
@@ -203,6 +201,32 @@ export class NotificationDispatcher {
     });
     if (error) throw error;
     return outcome;
+  }
+
+  /**
+   * The route of each socket notification, now. Presence costs a Redis round trip, so it is asked
+   * (in one pipeline for the lot) only of recipients for whom the answer changes the route.
+   */
+  async routesOf(targets: { recipient: Recipient; phone: string | null }[]): Promise<Route[]> {
+    const undecided = targets.filter((t) => routeOf(t.recipient, t.phone, true) === Route.SocketThenSms).map((t) => t.recipient.id);
+    const online = undecided.length ? await this.presence.onlineAmong(undecided) : new Set<string>();
+    return targets.map((t) => routeOf(t.recipient, t.phone, online.has(t.recipient.id)));
+  }
+
+  /** The socket event of a notification that was just marked sent. */
+  socketEvent(notification: Pick<NotificationEntity, 'id' | 'kind' | 'createdAt'>, message: RenderedNotification): NotificationEvent {
+    return { id: notification.id, kind: notification.kind, title: message.title, body: message.body, createdAt: notification.createdAt.toISOString() };
+  }
+
+  /** The SMS that follows a socket notification the app does not confirm within the window. */
+  fallbackJob(notificationId: string, sentAt: Date): JobRequest<JobName.NotificationFallback> {
+    const runAt = new Date(sentAt.getTime() + this.config.smsFallbackSeconds * 1000);
+    return { job: JobName.NotificationFallback, payload: { notificationId }, jobId: fallbackJobId(notificationId), runAt };
+  }
+
+  /** Publishes events of notifications already marked sent (after their transaction committed). */
+  publish(events: { userId: string; event: NotificationEvent }[]): void {
+    for (const { userId, event } of events) this.realtime.toUser(userId, NOTIFICATION_EVENT, event);
   }
 
   private async load(em: EntityManager, notificationId: string, lock = false): Promise<NotificationEntity | null> {
@@ -282,21 +306,11 @@ export class NotificationDispatcher {
       // the fallback SMS may need the sealed params: they are wiped when it is done
       if (!(await this.markSent(em, notification.id, { keepSecrets: withFallback }))) return false;
       await this.recordAttempt(em, notification.id, NotificationChannel.Socket, AttemptState.Sent, null);
-      if (withFallback) {
-        const runAt = new Date(now.getTime() + this.config.smsFallbackSeconds * 1000);
-        await this.jobs.enqueue(em, JobName.NotificationFallback, { notificationId: notification.id }, { jobId: fallbackJobId(notification.id), runAt });
-      }
+      if (withFallback) await this.jobs.enqueueMany(em, [this.fallbackJob(notification.id, now)]);
       return true;
     });
     if (!won) return DeliveryOutcome.Skipped;
-    const event: NotificationEvent = {
-      id: notification.id,
-      kind: notification.kind,
-      title: message.title,
-      body: message.body,
-      createdAt: notification.createdAt.toISOString(),
-    };
-    this.realtime.toUser(notification.userId!, NOTIFICATION_EVENT, event);
+    this.publish([{ userId: notification.userId!, event: this.socketEvent(notification, message) }]);
     this.logger.log({ notificationId: notification.id, kind: notification.kind, channel: NotificationChannel.Socket, fallback: withFallback }, 'notification sent');
     return DeliveryOutcome.Sent;
   }

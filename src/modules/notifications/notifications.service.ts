@@ -6,21 +6,23 @@ import { Actor } from '../../common/actor';
 import { Clock } from '../../common/clock';
 import { notFound } from '../../common/errors';
 import { decodeCursor, keysetAfter, keysetOrderBy, Page, toPage } from '../../common/pagination';
-import { updateReturning } from '../../database/sql';
+import { preparedQuery, updateReturning } from '../../database/sql';
 import { JobName } from '../../infra/queue/job-catalogue';
-import { Jobs } from '../../infra/queue/jobs';
-import { deliveryJobId } from './notification-dispatcher.service';
+import { JobRequest, Jobs } from '../../infra/queue/jobs';
+import { deliveryJobId, NotificationDispatcher, Route } from './notification-dispatcher.service';
 import { NotificationChannel, NotificationEntity, NotificationState } from './notification.entity';
 import { AttemptRow, NotificationResponse, toNotificationResponse } from './notifications.dto';
 import { PreferencesService } from './preferences.service';
 import { quietHoursEnd } from './quiet-hours';
-import { EffectivePreferences, findRecipient } from './recipients';
+import { EffectivePreferences, findRecipient, findRecipients, Recipient } from './recipients';
 import { SecretSealer } from './sealed';
 import { checkParams, NotificationKind, NotificationLocale, NotificationParams, render, renderMasked, resolveLocale } from './templates';
 
 export { deliveryJobId } from './notification-dispatcher.service';
 
 export interface NotifyInput {
+  /** Chosen by the caller when it must reference the notification before it is stored; a fresh uuid otherwise. */
+  id?: string;
   /** The account to notify; required for the socket channel. */
   userId?: string;
   /** Where an SMS must go when it is not the account's own number (or there is no account yet). */
@@ -40,6 +42,14 @@ export interface NotifyInput {
   urgent?: boolean;
 }
 
+/** What `notifyMany` stored. */
+export interface Dispatched {
+  /** The notifications' ids, in the order of the inputs. */
+  ids: string[];
+  /** Sends the socket events of those delivered in the transaction: call it once, after the commit. */
+  publish(): void;
+}
+
 export interface ListQuery {
   cursor?: string;
   limit?: number;
@@ -53,6 +63,7 @@ export class NotificationsService {
     private readonly jobs: Jobs,
     private readonly sealer: SecretSealer,
     private readonly preferences: PreferencesService,
+    private readonly dispatcher: NotificationDispatcher,
     private readonly clock: Clock,
   ) {}
 
@@ -63,40 +74,93 @@ export class NotificationsService {
    * Created during the recipient's quiet hours and not urgent, it waits until they end.
    */
   async notify(em: EntityManager, input: NotifyInput): Promise<string> {
-    const secretParams = input.secretParams ?? {};
-    if (!input.userId && !input.phone) throw new Error(`notification ${input.kind} has no recipient`);
-    if (input.channel === NotificationChannel.Socket && !input.userId) {
-      throw new Error(`notification ${input.kind} on the socket needs a user`);
-    }
-    checkParams(input.kind, input.params, secretParams);
-    const urgent = input.urgent ?? false;
-    const hasCode = Object.keys(secretParams).length > 0;
-    const mayWait = !urgent && !hasCode;
-    // the recipient's row is needed for their locale or their quiet hours; a hot path (reminders) often needs neither
-    const recipient = input.userId && (mayWait || !input.locale) ? await findRecipient(em, input.userId) : undefined;
-    const resolvedLocale = resolveLocale(input.locale ?? recipient?.locale);
-    render(input.kind, resolvedLocale, { ...input.params, ...secretParams });
-    const notBefore = recipient && mayWait ? quietHoursEnd(this.clock.now(), recipient.quietHours, recipient.timeZone) : null;
+    const { ids } = await this.notifyMany(em, [input]);
+    return ids[0];
+  }
 
-    // the id is ours before the insert: it binds the sealed params to this row and names the job
-    const id = randomUUID();
-    await em.insert(NotificationEntity, {
-      id,
-      userId: input.userId ?? null,
-      phone: input.phone ?? null,
-      kind: input.kind,
-      params: input.params,
-      sealed: hasCode ? this.sealer.seal(secretParams, id) : null,
-      locale: resolvedLocale,
-      channel: input.channel,
-      state: NotificationState.Pending,
-      urgent,
-      notBefore,
-      // the app's clock, like every other instant the app decides (digests look back a week by it)
-      createdAt: this.clock.now(),
+  /**
+   * `notify` for many at once, in a handful of statements. With `deliverNow`, a socket notification
+   * whose route is the socket (the recipient allows it, is not in quiet hours, and is online or has
+   * no SMS to fall back to) is delivered in the caller's transaction instead of by a job: stored as
+   * sent with its attempt and its SMS fallback job, and published by `publish()` once the caller has
+   * committed. Everything else (an SMS now, a notification waiting for quiet hours) takes the queue.
+   */
+  async notifyMany(em: EntityManager, inputs: NotifyInput[], options: { deliverNow?: boolean; recipients?: Recipient[] } = {}): Promise<Dispatched> {
+    if (inputs.length === 0) return { ids: [], publish: () => undefined };
+    const now = this.clock.now();
+    const deliverNow = options.deliverNow ?? false;
+    for (const input of inputs) {
+      if (!input.userId && !input.phone) throw new Error(`notification ${input.kind} has no recipient`);
+      if (input.channel === NotificationChannel.Socket && !input.userId) throw new Error(`notification ${input.kind} on the socket needs a user`);
+      checkParams(input.kind, input.params, input.secretParams ?? {});
+    }
+    // the recipient's row is needed for their locale, their quiet hours or the route; a hot path often needs none of them
+    const mayWait = (input: NotifyInput) => !input.urgent && Object.keys(input.secretParams ?? {}).length === 0;
+    const wanted = inputs.filter((i) => i.userId && (mayWait(i) || !i.locale || (deliverNow && i.channel === NotificationChannel.Socket)));
+    // recipients the caller read already (with `recipientJson`) are not read again
+    const recipients = new Map((options.recipients ?? []).map((r) => [r.id, r]));
+    const missing = [...new Set(wanted.map((i) => i.userId!))].filter((id) => !recipients.has(id));
+    for (const [id, recipient] of await findRecipients(em, missing)) recipients.set(id, recipient);
+
+    const planned = inputs.map((input) => {
+      const secretParams = input.secretParams ?? {};
+      const recipient = input.userId ? recipients.get(input.userId) : undefined;
+      const locale = resolveLocale(input.locale ?? recipient?.locale);
+      return {
+        // the id is ours before the insert: it binds the sealed params to this row and names the job
+        id: input.id ?? randomUUID(),
+        input,
+        recipient,
+        locale,
+        message: render(input.kind, locale, { ...input.params, ...secretParams }),
+        notBefore: recipient && mayWait(input) ? quietHoursEnd(now, recipient.quietHours, recipient.timeZone) : null,
+        route: undefined as Route | undefined,
+      };
     });
-    await this.jobs.enqueue(em, JobName.DeliverNotification, { notificationId: id }, { jobId: deliveryJobId(id), ...(notBefore ? { runAt: notBefore } : {}) });
-    return id;
+    const inline = deliverNow ? planned.filter((p) => p.input.channel === NotificationChannel.Socket && p.recipient && !p.notBefore) : [];
+    const routes = await this.dispatcher.routesOf(inline.map((p) => ({ recipient: p.recipient!, phone: p.input.phone ?? p.recipient!.phone })));
+    inline.forEach((p, i) => (p.route = routes[i] === Route.SmsNow ? undefined : routes[i]));
+    const sentNow = (p: (typeof planned)[number]) => p.route !== undefined;
+
+    // the rows, and the socket attempt of each one delivered now, in one statement
+    await preparedQuery(
+      em,
+      'notifications-store-many',
+      `WITH stored AS (
+         INSERT INTO notifications (id, user_id, phone, kind, params, sealed, locale, channel, state, urgent, not_before, sent_at, created_at)
+         SELECT *, $12::timestamptz FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[], $8::text[],
+                                                 $9::text[], $10::boolean[], $11::timestamptz[], $13::timestamptz[])
+         RETURNING id, state
+       )
+       INSERT INTO notification_attempts (notification_id, channel, state, attempted_at)
+       SELECT id, 'socket', 'sent', $12 FROM stored WHERE state = 'sent'`,
+      [
+        planned.map((p) => p.id),
+        planned.map((p) => p.input.userId ?? null),
+        planned.map((p) => p.input.phone ?? null),
+        planned.map((p) => p.input.kind),
+        planned.map((p) => JSON.stringify(p.input.params)),
+        // sealed params outlive the first delivery only while an SMS may still follow
+        planned.map((p) => (Object.keys(p.input.secretParams ?? {}).length && (!sentNow(p) || p.route === Route.SocketThenSms) ? this.sealer.seal(p.input.secretParams!, p.id) : null)),
+        planned.map((p) => p.locale),
+        planned.map((p) => p.input.channel),
+        planned.map((p) => (sentNow(p) ? NotificationState.Sent : NotificationState.Pending)),
+        planned.map((p) => p.input.urgent ?? false),
+        planned.map((p) => p.notBefore),
+        // the app's clock, like every other instant the app decides (digests look back a week by it)
+        now,
+        planned.map((p) => (sentNow(p) ? now : null)),
+      ],
+    );
+    const delivered = planned.filter(sentNow);
+    await this.jobs.enqueueMany(em, [
+      ...planned
+        .filter((p) => !sentNow(p))
+        .map((p): JobRequest => ({ job: JobName.DeliverNotification, payload: { notificationId: p.id }, jobId: deliveryJobId(p.id), runAt: p.notBefore ?? undefined })),
+      ...delivered.filter((p) => p.route === Route.SocketThenSms).map((p) => this.dispatcher.fallbackJob(p.id, now)),
+    ]);
+    const events = delivered.map((p) => ({ userId: p.input.userId!, event: this.dispatcher.socketEvent({ id: p.id, kind: p.input.kind, createdAt: now }, p.message) }));
+    return { ids: planned.map((p) => p.id), publish: () => this.dispatcher.publish(events) };
   }
 
   /** Preferences in force for each user (defaults for those who never saved any), e.g. for planning reminders. */

@@ -21,7 +21,7 @@ export interface Recipient extends EffectivePreferences {
   timeZone: string;
 }
 
-interface RecipientRow {
+export interface RecipientRow {
   id: string;
   locale: string;
   phone: string | null;
@@ -40,13 +40,22 @@ export function effectivePreferences(row: Pick<RecipientRow, 'channels' | 'quiet
   };
 }
 
-const toRecipient = (row: RecipientRow): Recipient => ({
+export const toRecipient = (row: RecipientRow): Recipient => ({
   id: row.id,
   locale: row.locale,
   phone: row.phone,
   timeZone: row.time_zone,
   ...effectivePreferences(row),
 });
+
+/**
+ * SQL for a recipient as one json value that `toRecipient` reads, for a query that joins `users` (as
+ * `u`) and left-joins `notification_preferences` (as `p`) itself: a hot path (a batch of reminders)
+ * then needs no second read before it notifies.
+ */
+export const recipientJson = (u: string, p: string): string =>
+  `json_build_object('id', ${u}.id, 'locale', ${u}.locale, 'phone', ${u}.phone, 'time_zone', ${u}.time_zone, 'channels', ${p}.channels,
+                     'quiet_hours_start', ${p}.quiet_hours_start::text, 'quiet_hours_end', ${p}.quiet_hours_end::text, 'reminder_offsets', ${p}.reminder_offsets)`;
 
 /**
  * The user fields and preferences a notification needs, in one read. SQL rather than IdentityService

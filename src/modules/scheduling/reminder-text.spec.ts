@@ -12,5 +12,8 @@ describe('reminder wording', () => {
     const sundayEvening = new Date('2026-11-29T11:30:00Z'); // 19:30 in Shanghai
     expect(formatStart(sundayEvening, 'Asia/Shanghai', 'zh-CN')).toBe('周日 19:30');
     expect(formatStart(sundayEvening, 'Europe/Berlin', 'en')).toBe('Sun 12:30');
+    // just after midnight is 00:05 of the next day, never 24:05
+    expect(formatStart(new Date('2026-11-29T16:05:00Z'), 'Asia/Shanghai', 'zh-CN')).toBe('周一 00:05');
+    expect(formatStart(new Date('2026-11-29T16:05:00Z'), 'Asia/Shanghai', 'en')).toBe('Mon 00:05');
   });
 });

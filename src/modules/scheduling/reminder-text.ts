@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import { NotificationLocale } from '../notifications/templates';
 
 /** "15分钟", "24小时", "2 hours": how long before the call, in the reader's language. */
@@ -9,7 +8,20 @@ export function formatLead(minutes: number, locale: NotificationLocale): string 
   return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }
 
-/** The call's start in the reader's own zone: "周日 19:30" / "Sun 12:30". */
+const startFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The call's start in the reader's own zone: "周日 19:30" / "Sun 12:30". One Intl formatter per zone
+ * and language, kept: building one costs far more than using it, and a burst of reminders uses a few.
+ */
 export function formatStart(startsAt: Date, timeZone: string, locale: NotificationLocale): string {
-  return DateTime.fromJSDate(startsAt, { zone: timeZone }).setLocale(locale).toFormat('ccc HH:mm');
+  const key = `${timeZone} ${locale}`;
+  let format = startFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    startFormats.set(key, format);
+  }
+  const parts = format.formatToParts(startsAt);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('weekday')} ${part('hour')}:${part('minute')}`;
 }

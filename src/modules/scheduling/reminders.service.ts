@@ -1,16 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../../common/actor';
+import { Batcher, Settled } from '../../common/batcher';
 import { Clock } from '../../common/clock';
+import { AppConfig } from '../../config/app-config';
 import { notFound } from '../../common/errors';
-import { updateReturning } from '../../database/sql';
+import { preparedQuery } from '../../database/sql';
 import { JobName, queueOf } from '../../infra/queue/job-catalogue';
 import { Transactions } from '../../database/transaction';
 import { AccessService } from '../access/access.service';
 import { NotificationChannel } from '../notifications/notification.entity';
-import { NotificationsService } from '../notifications/notifications.service';
+import { NotificationsService, NotifyInput } from '../notifications/notifications.service';
+import { Recipient, recipientJson, RecipientRow, toRecipient } from '../notifications/recipients';
 import { NotificationKind, resolveLocale } from '../notifications/templates';
-import { OccurrenceState } from './call-occurrence.entity';
 import { ReminderState } from './reminder.entity';
 import { formatLead, formatStart } from './reminder-text';
 
@@ -32,6 +35,60 @@ export interface ReminderView {
   sentAt: string | null;
 }
 
+/**
+ * The compare-and-set of a batch: locks the scheduled ones among the reminders $1 in id order, sends
+ * those whose call is unchanged and has not begun at $2 (the nudge: not ended), linking each to its
+ * notification id from $3, skips the rest, and returns what their notifications need.
+ */
+const SEND_BATCH = `
+  WITH batch AS (
+    SELECT * FROM unnest($1::uuid[], $3::uuid[]) AS b(id, notification_id)
+  ), locked AS (
+    SELECT r.id FROM reminders r JOIN batch b ON b.id = r.id WHERE r.state = 'scheduled' ORDER BY r.id FOR UPDATE OF r
+  ), checked AS (
+    SELECT r.id, r.user_id, r.offset_minutes, o.starts_at, o.child_id, o.parent_id,
+           o.state = 'scheduled' AND o.version = r.occurrence_version
+             AND $2::timestamptz < CASE WHEN r.offset_minutes = 0 THEN o.ends_at ELSE o.starts_at END AS still_due
+      FROM locked JOIN reminders r ON r.id = locked.id JOIN call_occurrences o ON o.id = r.occurrence_id
+  )
+  UPDATE reminders r
+     SET state = CASE WHEN c.still_due THEN 'sent' ELSE 'skipped' END,
+         sent_at = CASE WHEN c.still_due THEN $2::timestamptz END,
+         notification_id = CASE WHEN c.still_due THEN b.notification_id END
+    FROM checked c JOIN batch b ON b.id = c.id JOIN users child ON child.id = c.child_id JOIN users parent ON parent.id = c.parent_id
+         JOIN users u ON u.id = c.user_id LEFT JOIN notification_preferences p ON p.user_id = u.id
+   WHERE r.id = c.id AND r.state = 'scheduled'
+  RETURNING r.id, c.offset_minutes, r.state, r.notification_id, c.starts_at, child.display_name AS child_name,
+            parent.display_name AS parent_name, ${recipientJson('u', 'p')} AS recipient`;
+
+/** A reminder whose state a batch just decided, with what its notification needs. */
+interface DueReminder {
+  id: string;
+  offset_minutes: number;
+  state: ReminderState;
+  notification_id: string | null;
+  starts_at: Date;
+  child_name: string;
+  parent_name: string;
+  recipient: RecipientRow;
+}
+
+/** The reminder ("in 15 minutes") or, at offset 0, the "starting now" nudge, in the recipient's language and zone. */
+function reminderNotification(row: DueReminder, recipient: Recipient): NotifyInput {
+  const locale = resolveLocale(recipient.locale);
+  const names = { childName: row.child_name, parentName: row.parent_name };
+  const starting = row.offset_minutes === 0;
+  return {
+    id: row.notification_id!,
+    userId: recipient.id,
+    kind: starting ? NotificationKind.CallStarting : NotificationKind.CallReminder,
+    params: starting ? names : { ...names, time: formatStart(new Date(row.starts_at), recipient.timeZone, locale), lead: formatLead(row.offset_minutes, locale) },
+    locale,
+    channel: NotificationChannel.Socket,
+    urgent: row.offset_minutes <= URGENT_WITHIN_MINUTES,
+  };
+}
+
 export enum ReminderOutcome {
   Sent = 'sent',
   Skipped = 'skipped',
@@ -45,6 +102,7 @@ export enum ReminderOutcome {
 @Injectable()
 export class RemindersService {
   private readonly logger = new Logger(RemindersService.name);
+  private readonly batcher: Batcher<string, ReminderOutcome>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -52,7 +110,10 @@ export class RemindersService {
     private readonly notifications: NotificationsService,
     private readonly access: AccessService,
     private readonly clock: Clock,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.batcher = new Batcher(config.reminderBatching, (id) => id, (ids) => this.sendBatch(ids));
+  }
 
   /**
    * Creates the reminders of scheduled occurrences for their parent and every guardian, at each
@@ -101,51 +162,53 @@ export class RemindersService {
   }
 
   /**
-   * The job: re-read the reminder and its call; send only if both are still as planned and the call
-   * has not begun (the nudge: not ended). The sent-row and the notification commit together, so a
-   * retry, a second worker or a worker killed mid-job can never send twice or lose the reminder.
+   * The job: send one reminder if it is still due. Jobs running at once in this process are sent
+   * together (see sendBatch), so a burst of thousands of calls starting at one instant costs a few
+   * statements per batch rather than per reminder.
    */
-  async send(reminderId: string): Promise<ReminderOutcome> {
-    const now = this.clock.now();
-    return this.transactions.run(async (em) => {
-      const [row] = await em.query(
-        `SELECT r.id, r.user_id, r.offset_minutes, r.occurrence_version, r.state,
-                o.state AS occurrence_state, o.version, o.starts_at, o.ends_at, o.parent_id,
-                child.display_name AS child_name, parent.display_name AS parent_name,
-                recipient.locale, recipient.time_zone
-           FROM reminders r
-           JOIN call_occurrences o ON o.id = r.occurrence_id
-           JOIN users child ON child.id = o.child_id
-           JOIN users parent ON parent.id = o.parent_id
-           JOIN users recipient ON recipient.id = r.user_id
-          WHERE r.id = $1`,
-        [reminderId],
-      );
-      if (!row || row.state !== ReminderState.Scheduled) return ReminderOutcome.Skipped;
-      const offset: number = row.offset_minutes;
-      const stillRelevant = offset === 0 ? now < new Date(row.ends_at) : now < new Date(row.starts_at);
-      const unchanged = row.occurrence_state === OccurrenceState.Scheduled && row.version === row.occurrence_version;
-      const next = unchanged && stillRelevant ? ReminderState.Sent : ReminderState.Skipped;
-      const [won] = await updateReturning(em, `UPDATE reminders SET state = $2, sent_at = $3 WHERE id = $1 AND state = 'scheduled' RETURNING id`, [
-        reminderId,
-        next,
-        next === ReminderState.Sent ? now : null,
-      ]);
-      if (!won || next === ReminderState.Skipped) return ReminderOutcome.Skipped;
+  send(reminderId: string): Promise<ReminderOutcome> {
+    return this.batcher.submit(reminderId);
+  }
 
-      const locale = resolveLocale(row.locale);
-      const names = { childName: row.child_name as string, parentName: row.parent_name as string };
-      const notificationId = await this.notifications.notify(em, {
-        userId: row.user_id,
-        kind: offset === 0 ? NotificationKind.CallStarting : NotificationKind.CallReminder,
-        params: offset === 0 ? names : { ...names, time: formatStart(new Date(row.starts_at), row.time_zone, locale), lead: formatLead(offset, locale) },
-        locale,
-        channel: NotificationChannel.Socket,
-        urgent: offset <= URGENT_WITHIN_MINUTES,
-      });
-      await em.query(`UPDATE reminders SET notification_id = $2 WHERE id = $1`, [reminderId, notificationId]);
-      return ReminderOutcome.Sent;
+  /**
+   * Re-reads each reminder and its call and sends only those still as planned whose call has not
+   * begun (the nudge: not ended). One transaction sets every reminder's state by compare-and-set
+   * (locked in id order, so batches racing on other workers wait for each other rather than
+   * deadlock), stores their notifications and delivers them on the socket; the events are published
+   * after the commit. A retry, a second worker or a worker killed mid-job can never send twice or
+   * lose a reminder. Should the batch fail, each reminder is tried alone, so one bad row fails only its own job.
+   */
+  async sendBatch(reminderIds: string[]): Promise<Settled<ReminderOutcome>[]> {
+    try {
+      const outcomes = await this.commitBatch(reminderIds);
+      return reminderIds.map((id) => ({ ok: true, value: outcomes.get(id) ?? ReminderOutcome.Skipped }));
+    } catch (error) {
+      if (reminderIds.length === 1) return [{ ok: false, error }];
+      this.logger.warn({ count: reminderIds.length, err: (error as Error).message }, 'reminder batch failed; sending one by one');
+      const settled: Settled<ReminderOutcome>[] = [];
+      for (const id of reminderIds) settled.push(...(await this.sendBatch([id])));
+      return settled;
+    }
+  }
+
+  private async commitBatch(reminderIds: string[]): Promise<Map<string, ReminderOutcome>> {
+    const now = this.clock.now();
+    const ids = [...new Set(reminderIds)];
+    const { rows, dispatched } = await this.transactions.run(async (em) => {
+      // each reminder's notification id is chosen up front, so one statement decides and links them
+      // (the reference is checked at commit, once the notifications exist)
+      const rows = await preparedQuery<DueReminder>(em, 'reminders-send-batch', SEND_BATCH, [ids, now, ids.map(() => randomUUID())]);
+      const sent = rows.filter((r) => r.state === ReminderState.Sent);
+      const recipients = sent.map((r) => toRecipient(r.recipient));
+      const dispatched = await this.notifications.notifyMany(
+        em,
+        sent.map((r, i) => reminderNotification(r, recipients[i])),
+        { deliverNow: true, recipients },
+      );
+      return { rows, dispatched };
     });
+    dispatched.publish();
+    return new Map(rows.map((r) => [r.id, r.state === ReminderState.Sent ? ReminderOutcome.Sent : ReminderOutcome.Skipped]));
   }
 
   /**
