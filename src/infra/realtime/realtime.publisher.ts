@@ -1,12 +1,17 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Server } from 'socket.io';
+import { once } from 'node:events';
+import { setTimeout } from 'node:timers/promises';
 import { AppConfig } from '../../config/app-config';
 import { createRedis, RedisRole } from '../redis/redis.factory';
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 export const socketChannelKey = (prefix: string) => `${prefix}-socket.io`;
+
+/** How long a publish from a process whose emitter has just been created waits for Redis. */
+const CONNECT_WAIT_MS = 2000;
 
 /**
  * How services reach sockets without importing a gateway. In an API process it uses the local
@@ -68,9 +73,16 @@ export class RealtimePublisher implements BeforeApplicationShutdown, OnApplicati
       const client = createRedis(this.config, RedisRole.Command, 'emitter');
       this.emitterClient = client;
       // the emitter fires `publish` and drops its promise; a Redis outage must not become an unhandled rejection
+      // the client fails fast when Redis is away, so the first publishes wait (briefly) for it to connect
       const publisher = {
-        publish: (channel: string, message: string | Buffer) =>
-          client.publish(channel, message).catch((err: Error) => this.logger.warn({ err: err.message }, 'realtime publish failed')),
+        publish: async (channel: string, message: string | Buffer) => {
+          try {
+            if (client.status !== 'ready') await Promise.race([once(client, 'ready'), setTimeout(CONNECT_WAIT_MS)]);
+            await client.publish(channel, message);
+          } catch (err) {
+            this.logger.warn({ err: (err as Error).message }, 'realtime publish failed');
+          }
+        },
       };
       this.emitter = new Emitter(publisher, { key: socketChannelKey(this.config.redisPrefix) });
     }
