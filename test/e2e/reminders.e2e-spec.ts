@@ -194,6 +194,38 @@ describe('reminders: once, on time, or not at all', () => {
     expect(n).toBe(4);
   });
 
+  it('keeps only the next day of reminder jobs in Redis; the reconciler adds each later one as it comes within 25 hours', async () => {
+    const family = await givenFamily(t);
+    const occurrenceId = await sundayCall(family);
+    const queue = t.app.get(Queues).get(QueueName.Reminders);
+    const jobOf = (occurrence: string, r: ReminderRow) => queue.getJob(`rem-${occurrence}-${r.offset_minutes}-${r.user_id}-v${r.occurrence_version}`);
+    const nextSunday = new Date(START.getTime() + 7 * 24 * 60 * MINUTE);
+    const [next] = await t.query<{ id: string }>(
+      `SELECT id FROM call_occurrences WHERE plan_id = (SELECT plan_id FROM call_occurrences WHERE id = $1) AND starts_at = $2`,
+      [occurrenceId, nextSunday],
+    );
+    const [nextWeek] = (await remindersOf(next.id)).filter((r) => r.offset_minutes === 15);
+    expect(nextWeek.state).toBe('scheduled');
+    await eventually(async () => expect(await t.query(`SELECT 1 FROM outbox`)).toEqual([]));
+    expect(await jobOf(next.id, nextWeek)).toBeUndefined();
+    // this Sunday's are in Redis already
+    const [today] = (await remindersOf(occurrenceId)).filter((r) => r.offset_minutes === 15);
+    expect(await jobOf(occurrenceId, today)).toBeDefined();
+
+    // next Sunday's 15-minute reminder is 24.5 hours away: the reconciler gives it its job, once
+    t.clock.set(new Date(nextSunday.getTime() - 15 * MINUTE - 24.5 * 60 * MINUTE));
+    const processor = t.app.get(SchedulingProcessor);
+    expect(await processor.reconcile()).toBeGreaterThan(0);
+    const job = await eventually(async () => {
+      const found = await jobOf(next.id, nextWeek);
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(await job.getState()).toBe('delayed');
+    await eventually(async () => expect(await t.query(`SELECT 1 FROM outbox`)).toEqual([]));
+    expect(await processor.reconcile()).toBe(0);
+  });
+
   it('sends once when the same reminder is delivered many times to racing workers', async () => {
     const families = await Promise.all([givenFamily(t), givenFamily(t), givenFamily(t)]);
     const occurrences = await Promise.all(families.map(sundayCall));

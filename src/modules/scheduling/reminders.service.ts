@@ -19,6 +19,15 @@ import { formatLead, formatStart } from './reminder-text';
 
 /** Minutes before a call; used when a user has no preferences row (the column default says the same). */
 export const DEFAULT_REMINDER_OFFSETS = [1440, 15];
+/**
+ * Only reminders due this soon get their BullMQ job when they are planned; the reconciler adds each
+ * later one as it comes within RECONCILE_AHEAD_MS. An 8-week horizon would otherwise keep every
+ * reminder of every family for two months in Redis (about 60 KiB per family).
+ */
+export const ENQUEUE_AHEAD_MS = 24 * 3600_000;
+/** How far ahead the reconciler (every minute) makes sure each scheduled reminder has its job. */
+const RECONCILE_AHEAD_MS = 25 * 3600_000;
+
 /** Reminders this close to the call (and the "starting now" nudge) pass through quiet hours. */
 const URGENT_WITHIN_MINUTES = 60;
 
@@ -96,7 +105,8 @@ export enum ReminderOutcome {
 
 /**
  * Reminder intent lives in PostgreSQL (guarantee 4): one row per (occurrence, adult, offset, version),
- * a delayed BullMQ job per row through the outbox, and a compare-and-set of the row's state that
+ * a delayed BullMQ job per row through the outbox (at planning for the next day, by the reconciler
+ * for later ones), and a compare-and-set of the row's state that
  * makes "once" hold whatever BullMQ redelivers.
  */
 @Injectable()
@@ -117,12 +127,13 @@ export class RemindersService {
 
   /**
    * Creates the reminders of scheduled occurrences for their parent and every guardian, at each
-   * adult's offsets plus the "starting now" nudge, and enqueues their jobs, in the caller's transaction.
+   * adult's offsets plus the "starting now" nudge, and enqueues the jobs of those due within a day, in the caller's transaction.
    * One statement, so a horizon of thousands of calls costs one round trip. A reminder whose moment
    * has already passed is recorded as skipped: it is never sent late.
    */
   async planFor(em: EntityManager, occurrenceIds: string[]): Promise<void> {
     if (occurrenceIds.length === 0) return;
+    const now = this.clock.now();
     await em.query(
       `WITH occ AS (
          SELECT id, starts_at, version, family_id, parent_id FROM call_occurrences
@@ -150,8 +161,8 @@ export class RemindersService {
        INSERT INTO outbox (queue, job_name, payload, job_id, run_at)
        SELECT $4, $5, json_build_object('reminderId', id),
               'rem-' || occurrence_id || '-' || offset_minutes || '-' || user_id || '-v' || occurrence_version, due_at
-         FROM inserted WHERE state = 'scheduled'`,
-      [occurrenceIds, this.clock.now(), DEFAULT_REMINDER_OFFSETS, queueOf[JobName.SendReminder], JobName.SendReminder],
+         FROM inserted WHERE state = 'scheduled' AND due_at < $6`,
+      [occurrenceIds, now, DEFAULT_REMINDER_OFFSETS, queueOf[JobName.SendReminder], JobName.SendReminder, new Date(now.getTime() + ENQUEUE_AHEAD_MS)],
     );
   }
 
@@ -212,32 +223,36 @@ export class RemindersService {
   }
 
   /**
-   * Re-enqueues reminders whose jobs Redis lost (a flush, a failover): every scheduled reminder of the
-   * next day whose job is missing is written to the outbox again under its deterministic id. Lost ones
-   * whose moment has passed are sent now if the call has not begun, since the job re-checks that.
+   * Gives every scheduled reminder of the next 25 hours its job: those coming within reach (planning
+   * enqueues only the next 24 hours) and those whose jobs Redis lost (a flush, a failover), written
+   * to the outbox under their deterministic ids. Lost ones whose moment has passed are sent now if
+   * the call has not begun, since the job re-checks that.
    */
   async reconcile(jobExists: (jobIds: string[]) => Promise<boolean[]>): Promise<number> {
+    const now = this.clock.now().getTime();
     const rows: { id: string; occurrence_id: string; user_id: string; offset_minutes: number; occurrence_version: number; due_at: Date }[] =
       await this.dataSource.query(
         `SELECT id, occurrence_id, user_id, offset_minutes, occurrence_version, due_at FROM reminders
           WHERE state = 'scheduled' AND due_at < $1 ORDER BY due_at LIMIT 20000`,
-        [new Date(this.clock.now().getTime() + 25 * 3600_000)],
+        [new Date(now + RECONCILE_AHEAD_MS)],
       );
     if (rows.length === 0) return 0;
     const ids = rows.map((r) =>
       reminderJobId({ occurrenceId: r.occurrence_id, offsetMinutes: r.offset_minutes, userId: r.user_id, occurrenceVersion: r.occurrence_version }),
     );
     const exists = await jobExists(ids);
-    const lost = rows.map((r, i) => ({ row: r, jobId: ids[i] })).filter((_, i) => !exists[i]);
-    if (lost.length === 0) return 0;
+    const missing = rows.map((r, i) => ({ row: r, jobId: ids[i] })).filter((_, i) => !exists[i]);
+    if (missing.length === 0) return 0;
     await this.dataSource.query(
       `INSERT INTO outbox (queue, job_name, payload, job_id, run_at)
        SELECT $1, $2, json_build_object('reminderId', l.id), l.job_id, l.due_at
          FROM unnest($3::uuid[], $4::text[], $5::timestamptz[]) AS l(id, job_id, due_at)`,
-      [queueOf[JobName.SendReminder], JobName.SendReminder, lost.map((l) => l.row.id), lost.map((l) => l.jobId), lost.map((l) => l.row.due_at)],
+      [queueOf[JobName.SendReminder], JobName.SendReminder, missing.map((l) => l.row.id), missing.map((l) => l.jobId), missing.map((l) => l.row.due_at)],
     );
-    this.logger.warn({ count: lost.length }, 'reminder jobs were missing from the queue; re-enqueued');
-    return lost.length;
+    // within the first 24 hours every reminder had its job already: those were lost
+    const lost = missing.filter((l) => new Date(l.row.due_at).getTime() < now + ENQUEUE_AHEAD_MS - 60_000).length;
+    if (lost > 0) this.logger.warn({ count: lost }, 'reminder jobs were missing from the queue; re-enqueued');
+    return missing.length;
   }
 
   /** Every reminder of one call, for its family's adults to see. */
