@@ -2,7 +2,6 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } 
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Server } from 'socket.io';
 import { once } from 'node:events';
-import { setTimeout } from 'node:timers/promises';
 import { AppConfig } from '../../config/app-config';
 import { createRedis, RedisRole } from '../redis/redis.factory';
 
@@ -72,12 +71,14 @@ export class RealtimePublisher implements BeforeApplicationShutdown, OnApplicati
     if (!this.emitter) {
       const client = createRedis(this.config, RedisRole.Command, 'emitter');
       this.emitterClient = client;
-      // the emitter fires `publish` and drops its promise; a Redis outage must not become an unhandled rejection
-      // the client fails fast when Redis is away, so the first publishes wait (briefly) for it to connect
+      // the client fails fast when Redis is away; only the first publishes of a process wait (briefly, all
+      // on this one promise) for it to connect, later ones during an outage are dropped at once
+      const connected = once(client, 'ready', { signal: AbortSignal.timeout(CONNECT_WAIT_MS) }).catch(() => undefined);
+      // the emitter fires `publish` and drops its promise, so a failure is logged here, never left unhandled
       const publisher = {
         publish: async (channel: string, message: string | Buffer) => {
           try {
-            if (client.status !== 'ready') await Promise.race([once(client, 'ready'), setTimeout(CONNECT_WAIT_MS)]);
+            await connected;
             await client.publish(channel, message);
           } catch (err) {
             this.logger.warn({ err: (err as Error).message }, 'realtime publish failed');

@@ -95,15 +95,15 @@ export class NotificationsService {
       checkParams(input.kind, input.params, input.secretParams ?? {});
     }
     // the recipient's row is needed for their locale, their quiet hours or the route; a hot path often needs none of them
-    const mayWait = (input: NotifyInput) => !input.urgent && Object.keys(input.secretParams ?? {}).length === 0;
+    const hasSecrets = (input: NotifyInput) => Object.keys(input.secretParams ?? {}).length > 0;
+    const mayWait = (input: NotifyInput) => !input.urgent && !hasSecrets(input);
     const wanted = inputs.filter((i) => i.userId && (mayWait(i) || !i.locale || (deliverNow && i.channel === NotificationChannel.Socket)));
     // recipients the caller read already (with `recipientJson`) are not read again
     const recipients = new Map((options.recipients ?? []).map((r) => [r.id, r]));
     const missing = [...new Set(wanted.map((i) => i.userId!))].filter((id) => !recipients.has(id));
     for (const [id, recipient] of await findRecipients(em, missing)) recipients.set(id, recipient);
 
-    const planned = inputs.map((input) => {
-      const secretParams = input.secretParams ?? {};
+    const prepared = inputs.map((input) => {
       const recipient = input.userId ? recipients.get(input.userId) : undefined;
       const locale = resolveLocale(input.locale ?? recipient?.locale);
       return {
@@ -112,14 +112,15 @@ export class NotificationsService {
         input,
         recipient,
         locale,
-        message: render(input.kind, locale, { ...input.params, ...secretParams }),
+        message: render(input.kind, locale, { ...input.params, ...input.secretParams }),
         notBefore: recipient && mayWait(input) ? quietHoursEnd(now, recipient.quietHours, recipient.timeZone) : null,
-        route: undefined as Route | undefined,
       };
     });
-    const inline = deliverNow ? planned.filter((p) => p.input.channel === NotificationChannel.Socket && p.recipient && !p.notBefore) : [];
+    // delivered now: socket notifications not waiting for quiet hours whose route is the socket
+    const inline = deliverNow ? prepared.filter((p) => p.input.channel === NotificationChannel.Socket && p.recipient && !p.notBefore) : [];
     const routes = await this.dispatcher.routesOf(inline.map((p) => ({ recipient: p.recipient!, phone: p.input.phone ?? p.recipient!.phone })));
-    inline.forEach((p, i) => (p.route = routes[i] === Route.SmsNow ? undefined : routes[i]));
+    const routeOf = new Map(inline.map((p, i) => [p.id, routes[i]] as const).filter(([, route]) => route !== Route.SmsNow));
+    const planned = prepared.map((p) => ({ ...p, route: routeOf.get(p.id) }));
     const sentNow = (p: (typeof planned)[number]) => p.route !== undefined;
 
     // the rows, and the socket attempt of each one delivered now, in one statement
@@ -141,7 +142,7 @@ export class NotificationsService {
         planned.map((p) => p.input.kind),
         planned.map((p) => JSON.stringify(p.input.params)),
         // sealed params outlive the first delivery only while an SMS may still follow
-        planned.map((p) => (Object.keys(p.input.secretParams ?? {}).length && (!sentNow(p) || p.route === Route.SocketThenSms) ? this.sealer.seal(p.input.secretParams!, p.id) : null)),
+        planned.map((p) => (hasSecrets(p.input) && (!sentNow(p) || p.route === Route.SocketThenSms) ? this.sealer.seal(p.input.secretParams!, p.id) : null)),
         planned.map((p) => p.locale),
         planned.map((p) => p.input.channel),
         planned.map((p) => (sentNow(p) ? NotificationState.Sent : NotificationState.Pending)),

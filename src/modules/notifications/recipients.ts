@@ -64,13 +64,13 @@ export const recipientJson = (u: string, p: string): string =>
  */
 export async function findRecipients(em: EntityManager, userIds: string[]): Promise<Map<string, Recipient>> {
   if (userIds.length === 0) return new Map();
-  const rows: RecipientRow[] = await em.query(
-    `SELECT u.id, u.locale, u.phone, u.time_zone, p.channels, p.quiet_hours_start::text, p.quiet_hours_end::text, p.reminder_offsets
+  const rows: { recipient: RecipientRow }[] = await em.query(
+    `SELECT ${recipientJson('u', 'p')} AS recipient
        FROM users u LEFT JOIN notification_preferences p ON p.user_id = u.id
       WHERE u.id = ANY($1::uuid[])`,
     [userIds],
   );
-  return new Map(rows.map((row) => [row.id, toRecipient(row)]));
+  return new Map(rows.map(({ recipient }) => [recipient.id, toRecipient(recipient)]));
 }
 
 export async function findRecipient(em: EntityManager, userId: string): Promise<Recipient | undefined> {

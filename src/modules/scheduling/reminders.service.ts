@@ -12,13 +12,11 @@ import { Transactions } from '../../database/transaction';
 import { AccessService } from '../access/access.service';
 import { NotificationChannel } from '../notifications/notification.entity';
 import { NotificationsService, NotifyInput } from '../notifications/notifications.service';
-import { Recipient, recipientJson, RecipientRow, toRecipient } from '../notifications/recipients';
+import { DEFAULT_REMINDER_OFFSETS, Recipient, recipientJson, RecipientRow, toRecipient } from '../notifications/recipients';
 import { NotificationKind, resolveLocale } from '../notifications/templates';
 import { ReminderState } from './reminder.entity';
 import { formatLead, formatStart } from './reminder-text';
 
-/** Minutes before a call; used when a user has no preferences row (the column default says the same). */
-export const DEFAULT_REMINDER_OFFSETS = [1440, 15];
 /**
  * Only reminders due this soon get their BullMQ job when they are planned; the reconciler adds each
  * later one as it comes within RECONCILE_AHEAD_MS. An 8-week horizon would otherwise keep every
@@ -27,6 +25,8 @@ export const DEFAULT_REMINDER_OFFSETS = [1440, 15];
 export const ENQUEUE_AHEAD_MS = 24 * 3600_000;
 /** How far ahead the reconciler (every minute) makes sure each scheduled reminder has its job. */
 const RECONCILE_AHEAD_MS = 25 * 3600_000;
+/** Reminders the reconciler checks against Redis per query. */
+const RECONCILE_PAGE = 5000;
 
 /** Reminders this close to the call (and the "starting now" nudge) pass through quiet hours. */
 const URGENT_WITHIN_MINUTES = 60;
@@ -162,7 +162,7 @@ export class RemindersService {
        SELECT $4, $5, json_build_object('reminderId', id),
               'rem-' || occurrence_id || '-' || offset_minutes || '-' || user_id || '-v' || occurrence_version, due_at
          FROM inserted WHERE state = 'scheduled' AND due_at < $6`,
-      [occurrenceIds, now, DEFAULT_REMINDER_OFFSETS, queueOf[JobName.SendReminder], JobName.SendReminder, new Date(now.getTime() + ENQUEUE_AHEAD_MS)],
+      [occurrenceIds, now, [...DEFAULT_REMINDER_OFFSETS], queueOf[JobName.SendReminder], JobName.SendReminder, new Date(now.getTime() + ENQUEUE_AHEAD_MS)],
     );
   }
 
@@ -228,31 +228,41 @@ export class RemindersService {
    * to the outbox under their deterministic ids. Lost ones whose moment has passed are sent now if
    * the call has not begun, since the job re-checks that.
    */
-  async reconcile(jobExists: (jobIds: string[]) => Promise<boolean[]>): Promise<number> {
+  async reconcile(jobExists: (jobIds: string[]) => Promise<boolean[]>, pageSize = RECONCILE_PAGE): Promise<number> {
     const now = this.clock.now().getTime();
-    const rows: { id: string; occurrence_id: string; user_id: string; offset_minutes: number; occurrence_version: number; due_at: Date }[] =
-      await this.dataSource.query(
-        `SELECT id, occurrence_id, user_id, offset_minutes, occurrence_version, due_at FROM reminders
-          WHERE state = 'scheduled' AND due_at < $1 ORDER BY due_at LIMIT 20000`,
-        [new Date(now + RECONCILE_AHEAD_MS)],
+    let enqueued = 0;
+    let lost = 0;
+    // every page, not the first: the reconciler is what enqueues reminders more than a day ahead
+    for (let after: { due_at: Date; id: string } | undefined; ; ) {
+      const rows: { id: string; occurrence_id: string; user_id: string; offset_minutes: number; occurrence_version: number; due_at: Date }[] =
+        await this.dataSource.query(
+          `SELECT id, occurrence_id, user_id, offset_minutes, occurrence_version, due_at FROM reminders
+            WHERE state = 'scheduled' AND due_at < $1 AND ($2::timestamptz IS NULL OR (due_at, id) > ($2, $3::uuid))
+            ORDER BY due_at, id LIMIT $4`,
+          [new Date(now + RECONCILE_AHEAD_MS), after?.due_at ?? null, after?.id ?? null, pageSize],
+        );
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1];
+      const ids = rows.map((r) =>
+        reminderJobId({ occurrenceId: r.occurrence_id, offsetMinutes: r.offset_minutes, userId: r.user_id, occurrenceVersion: r.occurrence_version }),
       );
-    if (rows.length === 0) return 0;
-    const ids = rows.map((r) =>
-      reminderJobId({ occurrenceId: r.occurrence_id, offsetMinutes: r.offset_minutes, userId: r.user_id, occurrenceVersion: r.occurrence_version }),
-    );
-    const exists = await jobExists(ids);
-    const missing = rows.map((r, i) => ({ row: r, jobId: ids[i] })).filter((_, i) => !exists[i]);
-    if (missing.length === 0) return 0;
-    await this.dataSource.query(
-      `INSERT INTO outbox (queue, job_name, payload, job_id, run_at)
-       SELECT $1, $2, json_build_object('reminderId', l.id), l.job_id, l.due_at
-         FROM unnest($3::uuid[], $4::text[], $5::timestamptz[]) AS l(id, job_id, due_at)`,
-      [queueOf[JobName.SendReminder], JobName.SendReminder, missing.map((l) => l.row.id), missing.map((l) => l.jobId), missing.map((l) => l.row.due_at)],
-    );
-    // within the first 24 hours every reminder had its job already: those were lost
-    const lost = missing.filter((l) => new Date(l.row.due_at).getTime() < now + ENQUEUE_AHEAD_MS - 60_000).length;
+      const exists = await jobExists(ids);
+      const missing = rows.map((r, i) => ({ row: r, jobId: ids[i] })).filter((_, i) => !exists[i]);
+      if (missing.length > 0) {
+        await this.dataSource.query(
+          `INSERT INTO outbox (queue, job_name, payload, job_id, run_at)
+           SELECT $1, $2, json_build_object('reminderId', l.id), l.job_id, l.due_at
+             FROM unnest($3::uuid[], $4::text[], $5::timestamptz[]) AS l(id, job_id, due_at)`,
+          [queueOf[JobName.SendReminder], JobName.SendReminder, missing.map((l) => l.row.id), missing.map((l) => l.jobId), missing.map((l) => l.row.due_at)],
+        );
+        enqueued += missing.length;
+        // within the first 24 hours every reminder had its job already: those were lost
+        lost += missing.filter((l) => new Date(l.row.due_at).getTime() < now + ENQUEUE_AHEAD_MS - 60_000).length;
+      }
+      if (rows.length < pageSize) break;
+    }
     if (lost > 0) this.logger.warn({ count: lost }, 'reminder jobs were missing from the queue; re-enqueued');
-    return missing.length;
+    return enqueued;
   }
 
   /** Every reminder of one call, for its family's adults to see. */
