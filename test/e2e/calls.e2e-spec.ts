@@ -542,6 +542,7 @@ describe('calls: ringing, answering, signaling relay, time-outs, scheduled calls
       expect(strangerSaw).toEqual([]);
       expect(otherSaw).toEqual([]);
       expect((await t.http.get(`/v1/presence/families/${f.familyId}`).set(auth(stranger.token))).status).toBe(404);
+      expect((await t.http.get(`/v1/presence/families/${f.familyId}`).set(auth(other.parent.token))).status).toBe(404);
       expect((await t.http.get(`/v1/presence/children/${f.child.id}`).set(auth(stranger.token))).status).toBe(404);
       expect((await t.http.get(`/v1/presence/children/${f.child.id}`).set(auth(other.parent.token))).status).toBe(404);
       // the child sees its family's adults and itself

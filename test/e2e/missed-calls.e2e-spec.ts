@@ -1,6 +1,6 @@
 import { SchedulingProcessor } from '../../src/modules/scheduling/scheduling.processor';
 import { TestApp } from '../helpers/app';
-import { auth, givenAdult, givenFamily, givenWeeklyCall, refreshed, TestFamily } from '../factories';
+import { auth, givenAdult, givenClass, givenFamily, givenWeeklyCall, refreshed, TestFamily } from '../factories';
 
 /** Sunday 19:30 in Shanghai. */
 const START = new Date('2026-11-29T11:30:00Z');
@@ -54,15 +54,20 @@ describe('missed calls, make-up calls, connection summary and the weekly digest'
 
   it('lets a guardian book the make-up in one step, once; the parent is told', async () => {
     const family = await givenFamily(t);
+    const other = await givenFamily(t);
+    const klass = await givenClass(t, [family]);
     const callId = await sundayCall(family);
     t.clock.set(new Date(START.getTime() + 31 * MINUTE));
     await jobs.markMissed();
     const stranger = await givenAdult(t);
     // two days have passed on the app's clock: the clients refresh their access tokens
     const [guardian, parent, child] = [await refreshed(t, family.guardian), await refreshed(t, family.parent), await refreshed(t, family.child)];
+    const [otherGuardian, teacher] = [await refreshed(t, other.guardian), await refreshed(t, klass.teacher)];
 
     const before = await t.snapshot();
     expect((await t.http.post(`/v1/calls/${callId}/makeup`).set(auth(stranger.token))).status).toBe(404);
+    expect((await t.http.post(`/v1/calls/${callId}/makeup`).set(auth(otherGuardian.token))).status).toBe(404);
+    expect((await t.http.post(`/v1/calls/${callId}/makeup`).set(auth(teacher.token))).status).toBe(403);
     expect((await t.http.post(`/v1/calls/${callId}/makeup`).set(auth(child.token))).status).toBe(403);
     expect((await t.http.post(`/v1/calls/${callId}/makeup`).set(auth(parent.token))).status).toBe(403);
     expect(await t.snapshot()).toEqual(before);
@@ -82,6 +87,8 @@ describe('missed calls, make-up calls, connection summary and the weekly digest'
 
   it('summarises how connected the child is, for the family only', async () => {
     const family = await givenFamily(t);
+    const other = await givenFamily(t);
+    const klass = await givenClass(t, [family]);
     await givenWeeklyCall(t, family, { daysOfWeek: [0, 3], startTime: '19:30' });
     // history: the first two calls were made (20 and 25 minutes), the third was missed
     const calls = await t.query<{ id: string; starts_at: Date }>(
@@ -108,6 +115,9 @@ describe('missed calls, make-up calls, connection summary and the weekly digest'
     const stranger = await givenAdult(t);
     expect((await t.http.get(`/v1/children/${family.child.id}/connection-summary`).set(auth(stranger.token))).status).toBe(404);
     expect((await t.http.get(`/v1/children/${family.child.id}/connection-summary`).set(auth(child.token))).status).toBe(403);
+    const [otherParent, teacher] = [await refreshed(t, other.parent), await refreshed(t, klass.teacher)];
+    expect((await t.http.get(`/v1/children/${family.child.id}/connection-summary`).set(auth(otherParent.token))).status).toBe(404);
+    expect((await t.http.get(`/v1/children/${family.child.id}/connection-summary`).set(auth(teacher.token))).status).toBe(403);
   });
 
   it('sends each parent a weekly digest on Sunday 20:00 in their own zone, once', async () => {
