@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { invalidField } from './errors';
 import { OptionalField } from './validators';
 
@@ -66,12 +67,12 @@ export function pageResponse<T>(itemType: new () => T) {
 }
 
 /**
- * Keyset SQL for query builders, over (created_at, id) newest first. created_at is compared at the
- * millisecond a JS Date (and so a cursor) can carry: with microseconds, rows written in the same
- * millisecond as a page's last row would fall between pages.
+ * Orders a list newest first by (created_at, id), continues after the cursor's row and reads one row
+ * more than the page, for `toPage`. The paged tables keep created_at in milliseconds (timestamptz(3)),
+ * exactly what a cursor carries, so the comparison is plain and their (…, created_at) indexes serve it.
  */
-export const keysetOrderBy = (alias: string): [string, string] => [`date_trunc('milliseconds', ${alias}.created_at)`, `${alias}.id`];
-export const keysetAfter = (alias: string, key: CursorKey) => ({
-  sql: `(date_trunc('milliseconds', ${alias}.created_at), ${alias}.id) < (:cursorAt, :cursorId)`,
-  params: { cursorAt: key.createdAt, cursorId: key.id },
-});
+export function keysetPage<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, alias: string, after: CursorKey | undefined, limit: number): SelectQueryBuilder<T> {
+  query.orderBy(`${alias}.created_at`, 'DESC').addOrderBy(`${alias}.id`, 'DESC').limit(limit + 1);
+  if (after) query.andWhere(`(${alias}.created_at, ${alias}.id) < (:cursorAt, :cursorId)`, { cursorAt: after.createdAt, cursorId: after.id });
+  return query;
+}

@@ -264,6 +264,34 @@ describe('notifications: preferences, quiet hours, socket then SMS, presence', (
     });
   });
 
+  describe('the list', () => {
+    it('pages newest first through rows written in the same millisecond, each exactly once', async () => {
+      const user = await givenAdult(t);
+      // five rows a few microseconds apart: they are kept at the millisecond a cursor carries
+      const ids = Array.from({ length: 5 }, () => randomUUID());
+      await t.query(
+        `INSERT INTO notifications (id, user_id, kind, params, locale, channel, state, created_at)
+         SELECT id, $2, 'weekly_digest', '{"childName":"小明","completed":1,"missed":0,"minutes":20,"streak":1}', 'zh-CN', 'socket', 'sent',
+                '2030-01-05T12:00:00.123Z'::timestamptz + make_interval(secs => n * 0.000001)
+           FROM unnest($1::uuid[]) WITH ORDINALITY AS x(id, n)`,
+        [ids, user.id],
+      );
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await t.http.get('/v1/notifications').query({ limit: 2, ...(cursor ? { cursor } : {}) }).set(auth(user.token));
+        expect(page.status).toBe(200);
+        seen.push(...page.body.items.map((n: { id: string }) => n.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      // the five (the newest), then the phone code that signing up sent
+      expect(seen).toHaveLength(6);
+      expect(new Set(seen).size).toBe(6);
+      // newest first, the id breaking the tie
+      expect(seen.slice(0, 5)).toEqual([...ids].sort().reverse());
+    });
+  });
+
   describe('receipts and reads', () => {
     it('marks my own notification read (and received) once; someone else gets 404 and changes nothing', async () => {
       const [owner, stranger] = await Promise.all([givenAdult(t), givenAdult(t)]);

@@ -54,6 +54,7 @@ export class AuditEventEntity {
   @Column('jsonb', { default: {} })
   details: Record<string, unknown>;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  /** Milliseconds, as a page cursor carries them (see common/pagination.ts). */
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt: Date;
 }

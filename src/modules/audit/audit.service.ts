@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../../common/actor';
-import { decodeCursor, keysetAfter, keysetOrderBy, Page, toPage } from '../../common/pagination';
+import { decodeCursor, keysetPage, Page, toPage } from '../../common/pagination';
 import { AccessService, FamilyRole } from '../access/access.service';
 import { AuditEventResponse, toAuditEventResponse } from './audit.dto';
 import { AuditAction, AuditEventEntity } from './audit-event.entity';
@@ -55,17 +55,7 @@ export class AuditService {
 
   private async page(column: 'child_id' | 'family_id' | 'actor_id', id: string, cursor: string | undefined, limit: number) {
     const after = decodeCursor(cursor);
-    const query = this.dataSource
-      .getRepository(AuditEventEntity)
-      .createQueryBuilder('e')
-      .where(`e.${column} = :id`, { id })
-      .orderBy(keysetOrderBy('e')[0], 'DESC')
-      .addOrderBy(keysetOrderBy('e')[1], 'DESC')
-      .limit(limit + 1);
-    if (after) {
-      const { sql, params } = keysetAfter('e', after);
-      query.andWhere(sql, params);
-    }
-    return toPage(await query.getMany(), limit, toAuditEventResponse);
+    const query = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('e').where(`e.${column} = :id`, { id });
+    return toPage(await keysetPage(query, 'e', after, limit).getMany(), limit, toAuditEventResponse);
   }
 }

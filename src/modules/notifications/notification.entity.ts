@@ -76,6 +76,7 @@ export class NotificationEntity {
   @Column('timestamptz', { nullable: true })
   readAt: Date | null;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  /** Milliseconds, as a page cursor carries them (see common/pagination.ts). */
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt: Date;
 }

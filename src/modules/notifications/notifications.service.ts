@@ -5,7 +5,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { Actor } from '../../common/actor';
 import { Clock } from '../../common/clock';
 import { notFound } from '../../common/errors';
-import { decodeCursor, keysetAfter, keysetOrderBy, Page, toPage } from '../../common/pagination';
+import { decodeCursor, keysetPage, Page, toPage } from '../../common/pagination';
 import { preparedQuery, updateReturning } from '../../database/sql';
 import { JobName } from '../../infra/queue/job-catalogue';
 import { JobRequest, Jobs } from '../../infra/queue/jobs';
@@ -177,17 +177,7 @@ export class NotificationsService {
     const limit = query.limit ?? 50;
     const after = decodeCursor(query.cursor);
     const locale = (await findRecipient(this.notifications.manager, userId))?.locale;
-    const q = this.notifications
-      .createQueryBuilder('n')
-      .where('n.user_id = :userId', { userId })
-      .orderBy(keysetOrderBy('n')[0], 'DESC')
-      .addOrderBy(keysetOrderBy('n')[1], 'DESC')
-      .limit(limit + 1);
-    if (after) {
-      const { sql, params } = keysetAfter('n', after);
-      q.andWhere(sql, params);
-    }
-    const rows = await q.getMany();
+    const rows = await keysetPage(this.notifications.createQueryBuilder('n').where('n.user_id = :userId', { userId }), 'n', after, limit).getMany();
     const attempts = await this.attemptsOf(rows.slice(0, limit).map((n) => n.id));
     return toPage(rows, limit, (n) => toNotificationResponse(n, renderMasked(n.kind, locale, n.params), attempts.get(n.id) ?? []));
   }
