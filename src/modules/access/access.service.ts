@@ -172,16 +172,17 @@ export class AccessService {
    * sign-in is still live (the socket guard's check, folded in so a busy socket costs no extra query),
    * the sender is an active member, and a child sender's every fellow member is its approved contact.
    * Returns, per item, the error that refuses it, or undefined; and, in the same query, who may
-   * receive each conversation's messages (as deliverableMembers).
+   * receive each conversation's messages (as deliverableMembers), once per conversation.
    */
   async authorizeMessageSends(
     em: EntityManager,
     items: { actor: Actor; conversationId: string }[],
   ): Promise<{ refusals: (DomainError | undefined)[]; recipients: Map<string, string[]> }> {
-    const standings = await this.conversationStandings(items, em, true, true);
+    const standings = await this.conversationStandings(items, em, { send: true });
     const recipients = new Map<string, string[]>();
     const refusals = items.map(({ actor, conversationId }, i) => {
-      recipients.set(conversationId, standings[i].recipients ?? []);
+      // the first item of each conversation carries its recipients
+      if (!recipients.has(conversationId)) recipients.set(conversationId, standings[i].recipients ?? []);
       if (!standings[i].live) return this.refuse(actor, unauthenticated('This sign-in has ended; please sign in again'), `session:${actor.sessionId}`);
       try {
         this.conversationDecision(actor, conversationId, standings[i], true);
@@ -199,12 +200,7 @@ export class AccessService {
    */
   async deliverableMembers(em: EntityManager, conversationIds: string[]): Promise<Map<string, string[]>> {
     const rows: { conversationId: string; userIds: string[] }[] = await em.query(
-      `SELECT m.conversation_id AS "conversationId", array_agg(m.user_id ORDER BY m.user_id) AS "userIds"
-         FROM conversation_members m
-         LEFT JOIN children ch ON ch.user_id = m.user_id
-        WHERE m.conversation_id = ANY($1::uuid[]) AND m.removed_at IS NULL
-          AND (ch.user_id IS NULL OR NOT ${childPairViolation('m.conversation_id', 'ch.user_id', 'ch.family_id')})
-        GROUP BY m.conversation_id`,
+      `SELECT conversation_id AS "conversationId", user_ids AS "userIds" FROM (${deliverableMembersSql('$1')}) d`,
       [conversationIds],
     );
     return new Map(rows.map((r) => [r.conversationId, r.userIds]));
@@ -252,24 +248,22 @@ export class AccessService {
     return relation;
   }
 
+  /**
+   * How each item's actor stands towards its conversation, in item order. With `send` (a batch of
+   * sends), also whether the actor's sign-in is still live and, on the first item of each
+   * conversation only, who may receive its messages; otherwise `live` is true and `recipients` null.
+   */
   private async conversationStandings(
     items: { actor: Actor; conversationId: string }[],
     em: EntityManager = this.dataSource.manager,
-    withSession = false,
-    withRecipients = false,
+    { send = false }: { send?: boolean } = {},
   ): Promise<ConversationStanding[]> {
     if (items.length === 0) return [];
     return em.query(
-      `WITH recipients AS (
-         SELECT m.conversation_id, array_agg(m.user_id ORDER BY m.user_id) AS ids
-           FROM conversation_members m
-           LEFT JOIN children ch ON ch.user_id = m.user_id
-          WHERE $6::boolean AND m.conversation_id = ANY($5::uuid[]) AND m.removed_at IS NULL
-            AND (ch.user_id IS NULL OR NOT ${childPairViolation('m.conversation_id', 'ch.user_id', 'ch.family_id')})
-          GROUP BY m.conversation_id
-       )
-       SELECT c.id IS NOT NULL AS exists, c.kind, c.family_id AS "familyId", r.ids AS recipients,
-              ${withSession ? `EXISTS (SELECT 1 FROM auth_sessions s WHERE s.id = i.session_id AND s.revoked_at IS NULL)` : 'true'} AS live,
+      `${send ? `WITH recipients AS (${deliverableMembersSql('$5')})` : ''}
+       SELECT c.id IS NOT NULL AS exists, c.kind, c.family_id AS "familyId",
+              ${send ? `CASE WHEN row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.n) = 1 THEN r.user_ids END` : 'NULL'} AS recipients,
+              ${send ? `EXISTS (SELECT 1 FROM auth_sessions s WHERE s.id = i.session_id AND s.revoked_at IS NULL)` : 'true'} AS live,
               (m.user_id IS NOT NULL AND m.removed_at IS NULL) AS member,
               (i.kind = 'child' AND m.user_id IS NOT NULL AND m.removed_at IS NULL AND ch.user_id IS NOT NULL
                 AND ${childPairViolation('i.conversation_id', 'ch.user_id', 'ch.family_id')}) AS "childBarred",
@@ -284,7 +278,7 @@ export class AccessService {
          LEFT JOIN conversations c ON c.id = i.conversation_id
          LEFT JOIN conversation_members m ON m.conversation_id = i.conversation_id AND m.user_id = i.user_id
          LEFT JOIN children ch ON ch.user_id = i.user_id
-         LEFT JOIN recipients r ON r.conversation_id = i.conversation_id
+         ${send ? 'LEFT JOIN recipients r ON r.conversation_id = i.conversation_id' : ''}
         ORDER BY i.n`,
       [
         items.map((_, i) => i),
@@ -292,7 +286,6 @@ export class AccessService {
         items.map((it) => it.actor.kind),
         items.map((it) => it.actor.sessionId),
         items.map((it) => it.conversationId),
-        withRecipients,
       ],
     );
   }
@@ -404,8 +397,22 @@ interface ConversationStanding {
   member: boolean;
   childBarred: boolean;
   asGuardian: boolean;
-  recipients?: string[] | null;
+  /** In a send, on the first item of each conversation: who may receive its messages. */
+  recipients: string[] | null;
 }
+
+/**
+ * SQL: one row (conversation_id, user_ids) per conversation of the uuid[] parameter `conversationIds`
+ * with who may receive its messages: its active members, less any child whose fellow members are
+ * not all its approved contacts.
+ */
+const deliverableMembersSql = (conversationIds: string) => `
+  SELECT m.conversation_id, array_agg(m.user_id ORDER BY m.user_id) AS user_ids
+    FROM conversation_members m
+    LEFT JOIN children ch ON ch.user_id = m.user_id
+   WHERE m.conversation_id = ANY(${conversationIds}::uuid[]) AND m.removed_at IS NULL
+     AND (ch.user_id IS NULL OR NOT ${childPairViolation('m.conversation_id', 'ch.user_id', 'ch.family_id')})
+   GROUP BY m.conversation_id`;
 
 /**
  * SQL: true when the child (`child`, of family `family`) shares conversation `conversation` with an
