@@ -369,7 +369,12 @@ export class AccessService {
     };
   }
 
-  private refuse(actor: Actor, error: DomainError, resource: string): DomainError {
+  /**
+   * Logs a refusal as a security event and returns the error to throw. Every refusal decided here goes
+   * through it, and so do the few decided elsewhere from state this service does not read (a call's
+   * live state, a call plan's turn), so that every refusal is logged in one shape.
+   */
+  refuse(actor: Actor, error: DomainError, resource: string): DomainError {
     this.logger.warn(
       { event: 'access.refused', actorId: actor.userId, actorKind: actor.kind, resource, status: error.code === ErrorCode.NotFound ? 404 : 403 },
       'access refused',

@@ -15,7 +15,6 @@ import { CallLiveState, CallRole, LiveCall, otherRole, Participant } from './cal
 import { CallEndReason, CallSessionEntity, CallState, LIVE_CALL_STATES } from './call-session.entity';
 import { CallSessionsRepository, OpenOccurrence } from './call-sessions.repository';
 import { CallPerson, CallSessionResponse, SignalCallDto, SignalType, StartCallDto, talkedSeconds, toCallSessionResponse } from './dto/call.dto';
-import { refused } from './security-log';
 
 /** A call may realise a scheduled call from this long before its start until its end. */
 export const OCCURRENCE_EARLY_MS = 15 * 60_000;
@@ -197,7 +196,7 @@ export class CallSessionsService {
     this.requireJoined(actor, parties.id, live[role], socketId);
     const peer = live[otherRole(role)];
     if (!live.answered || !peer) throw conflict('The call has not been answered yet');
-    if (input.to !== peer.userId) throw refused(actor, forbidden('Signals go only to the other person in this call'), `call:${parties.id}`);
+    if (input.to !== peer.userId) throw this.access.refuse(actor, forbidden('Signals go only to the other person in this call'), `call:${parties.id}`);
     if (!peer.socketId) throw conflict('The other person is reconnecting; try again in a moment');
     if (Buffer.byteLength(JSON.stringify(input.data)) > MAX_SIGNAL_BYTES) {
       throw new DomainError(ErrorCode.PayloadTooLarge, `A signal may carry at most ${MAX_SIGNAL_BYTES} bytes`);
@@ -320,7 +319,7 @@ export class CallSessionsService {
   /** Only the device (and socket) that joined acts in the call: not the same person's other phone, not the other guardian. */
   private requireJoined(actor: Actor, sessionId: string, participant: Participant | undefined, socketId: string): void {
     if (!participant || participant.device !== actor.sessionId || participant.userId !== actor.userId || (participant.socketId && participant.socketId !== socketId)) {
-      throw refused(actor, forbidden('Only the two people joined in this call can do this'), `call:${sessionId}`);
+      throw this.access.refuse(actor, forbidden('Only the two people joined in this call can do this'), `call:${sessionId}`);
     }
   }
 

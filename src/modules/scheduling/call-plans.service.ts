@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../../common/actor';
 import { Clock } from '../../common/clock';
@@ -26,8 +26,6 @@ const MAX_DAYS_AHEAD = 366;
 const LIVE_STATUSES = [CallPlanStatus.Proposed, CallPlanStatus.Countered, CallPlanStatus.Active, CallPlanStatus.Paused];
 
 type PlanAction = 'accept' | 'decline' | 'counter' | 'pause' | 'resume' | 'end';
-
-const securityLog = new Logger('Security');
 
 /**
  * Weekly call plans: a parent proposes, a guardian accepts, declines or counters (and a counter goes
@@ -233,14 +231,14 @@ export class CallPlansService {
       (plan.status === CallPlanStatus.Proposed ? child.controls : plan.status === CallPlanStatus.Countered && plan.parentId === actor.userId);
     if (!answering) {
       const who = plan.status === CallPlanStatus.Proposed ? "the child's guardian" : 'the parent of this plan';
-      throw refused(actor, forbidden(`Only ${who} can ${action} this call plan`), plan.id);
+      throw this.access.refuse(actor, forbidden(`Only ${who} can ${action} this call plan`), `call_plan:${plan.id}`);
     }
   }
 
   /** The plan's parent or the child's guardians. */
   private requireEitherSide(actor: Actor, child: ChildRelation, plan: CallPlanEntity): void {
     if (plan.parentId !== actor.userId && !child.controls) {
-      throw refused(actor, forbidden("Only the plan's parent or the child's guardian can change this call plan"), plan.id);
+      throw this.access.refuse(actor, forbidden("Only the plan's parent or the child's guardian can change this call plan"), `call_plan:${plan.id}`);
     }
   }
 
@@ -362,9 +360,3 @@ const termsOf = (plan: CallPlanEntity): WeeklyRule => ({
   timeZone: plan.timeZone,
   startsOn: plan.startsOn,
 });
-
-/** A refusal decided here (which side may answer) is logged like AccessService's own. */
-function refused(actor: Actor, error: DomainError, planId: string): DomainError {
-  securityLog.warn({ event: 'access.refused', actorId: actor.userId, actorKind: actor.kind, resource: `call_plan:${planId}`, status: 403 }, 'access refused');
-  return error;
-}
