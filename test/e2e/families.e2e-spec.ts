@@ -1,3 +1,6 @@
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { eventually, TestApp } from '../helpers/app';
 import { connectAs, waitForEvent } from '../helpers/sockets';
@@ -17,13 +20,19 @@ import {
 } from '../factories';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64, 7)]);
 
 describe('families: care circles, children, contacts and the child’s data rights', () => {
   let t: TestApp;
+  let mediaDir: string;
   beforeAll(async () => {
-    t = await TestApp.start();
+    mediaDir = await mkdtemp(join(tmpdir(), 'hl-media-families-'));
+    t = await TestApp.start({ env: { MEDIA_LOCAL_DIR: mediaDir } });
   });
-  afterAll(() => t.stop());
+  afterAll(async () => {
+    await t.stop();
+    await rm(mediaDir, { recursive: true, force: true });
+  });
 
   const consent = () => ({ accepted: true, noticeVersion: t.config.privacyNoticeVersion });
   const invite = (familyId: string, inviter: { token: string }, body: object) =>
@@ -39,6 +48,14 @@ describe('families: care circles, children, contacts and the child’s data righ
     }[];
   const auditActions = async (where: string, params: unknown[]) =>
     (await t.query<{ action: string }>(`SELECT action FROM audit_events WHERE ${where} ORDER BY created_at, id`, params)).map((r) => r.action);
+  /** The child sends a picture into the conversation: its upload, then the message. */
+  const sendPicture = async (child: { token: string }, conversationId: string, clientMsgId: string) => {
+    const upload = await t.http.post(`/v1/conversations/${conversationId}/media`).set(auth(child.token)).set('content-type', 'image/png').send(PNG);
+    expect(upload.status).toBe(201);
+    const sent = { clientMsgId, kind: 'image', mediaId: upload.body.mediaId as string, body: '我的画' };
+    expect((await t.http.post(`/v1/conversations/${conversationId}/messages`).set(auth(child.token)).send(sent)).status).toBe(201);
+    return { mediaId: sent.mediaId, url: upload.body.url as string, storageKey: `${conversationId}/${sent.mediaId}` };
+  };
   const expectProblem = (res: request.Response, status: number) => {
     expect({ status: res.status, body: res.body }).toMatchObject({ status, body: { status } });
     expect(res.headers['content-type']).toContain('application/problem+json');
@@ -598,6 +615,8 @@ describe('families: care circles, children, contacts and the child’s data righ
       const [thread] = (await t.http.get('/v1/conversations').set(auth(family.child.token))).body.items;
       const said = { clientMsgId: 'child-1', kind: 'text', body: '奶奶，我想爸爸了' };
       expect((await t.http.post(`/v1/conversations/${thread.id}/messages`).set(auth(family.child.token)).send(said)).status).toBe(201);
+      const picture = await sendPicture(family.child, thread.id, 'child-2');
+      await access(join(mediaDir, picture.storageKey));
       const answer = { clientMsgId: 'dad-1', kind: 'text', body: '爸爸周日给你打电话' };
       expect((await t.http.post(`/v1/conversations/${thread.id}/messages`).set(auth(family.parent.token)).send(answer)).status).toBe(201);
       const socket = await connectAs(t, family.child.token);
@@ -627,10 +646,15 @@ describe('families: care circles, children, contacts and the child’s data righ
       );
       expect(erased).toMatchObject({ body: null, sender_id: null });
       expect(erased.retracted_at).not.toBeNull();
+      // and so is its picture: the upload's row and its stored bytes
+      expect(await t.count('message_media', 'id = $1', [picture.mediaId])).toBe(0);
+      await expect(access(join(mediaDir, picture.storageKey))).rejects.toMatchObject({ code: 'ENOENT' });
+      expect((await t.http.get(`/v1/media/${picture.mediaId}`).set(auth(family.parent.token))).status).toBe(404);
       const sync = await t.http.get(`/v1/conversations/${thread.id}/messages`).query({ afterSeq: 0 }).set(auth(family.parent.token));
       expect(sync.status).toBe(200);
       expect(sync.body.items.map((m: { seq: number }) => m.seq)).toEqual(sync.body.items.map((_: unknown, i: number) => i + 1));
       expect(sync.text).not.toContain(said.body);
+      expect(sync.text).not.toContain('我的画');
       expect(sync.text).toContain(answer.body);
       const [deleted] = await t.query(`SELECT actor_id, family_id, details FROM audit_events WHERE child_id = $1 AND action = 'child.deleted'`, [childId]);
       expect(deleted).toEqual({ actor_id: family.guardian.id, family_id: family.familyId, details: { deletedBy: family.guardian.id } });

@@ -7,6 +7,7 @@ import { Transactions } from '../../database/transaction';
 import { AccessService } from '../access/access.service';
 import { AuditAction } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
+import { MediaService } from '../messaging/media.service';
 import { MessagingService } from '../messaging/messaging.service';
 import { TokensService } from '../identity/tokens.service';
 import { ChildrenRepository } from './children.repository';
@@ -30,6 +31,7 @@ export class ChildrenService {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly messaging: MessagingService,
+    private readonly media: MediaService,
   ) {}
 
   /**
@@ -116,9 +118,9 @@ export class ChildrenService {
    */
   async delete(actor: Actor, childId: string): Promise<void> {
     const child = await this.access.requireChildControl(actor, childId);
-    const { sessionIds, media } = await this.transactions.run(async (em) => {
+    const { sessionIds, storageKeys } = await this.transactions.run(async (em) => {
       const revoked = await this.tokens.revokeSessions(em, { userId: childId }, 'child_deleted');
-      const erasedMedia = await this.messaging.eraseSentBy(em, childId);
+      const storageKeys = await this.messaging.eraseSentBy(em, childId);
       await this.audit.record(em, {
         action: AuditAction.ChildDeleted,
         actorId: actor.userId,
@@ -128,9 +130,9 @@ export class ChildrenService {
       });
       // gone already: another guardian deleted it a moment ago
       if ((await this.children.deleteChildUser(em, childId)) === 0) throw notFound('Child');
-      return { sessionIds: revoked, media: erasedMedia };
+      return { sessionIds: revoked, storageKeys };
     });
     this.tokens.disconnect(sessionIds);
-    await this.messaging.removeStoredMedia(media);
+    await this.media.removeStored(storageKeys);
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, UnsupportedMediaTypeException } from '@nestjs/common';
+import { Injectable, Logger, UnsupportedMediaTypeException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Actor } from '../../common/actor';
@@ -41,6 +41,8 @@ export const bareContentType = (header: string | undefined) => (header ?? '').sp
 /** Voice and image uploads of a conversation: stored through the storage adapter, served to members only. */
 @Injectable()
 export class MediaService {
+  private readonly logger = new Logger(MediaService.name);
+
   constructor(
     private readonly transactions: Transactions,
     private readonly access: AccessService,
@@ -80,7 +82,7 @@ export class MediaService {
     try {
       await this.transactions.run((em) => this.messages.insertMedia(em, media));
     } catch (error) {
-      await this.storage.delete(media.storageKey).catch(() => undefined);
+      await this.removeStored([media.storageKey]);
       throw error;
     }
     return this.toResponse(media);
@@ -96,6 +98,16 @@ export class MediaService {
     const stored = await this.storage.get(media.storageKey);
     if (!stored) throw notFound('Media');
     return { media, body: stored.body, sizeBytes: stored.sizeBytes };
+  }
+
+  /**
+   * Removes stored bytes whose rows are gone (or never came to be), after the transaction that
+   * settled it. A failure leaves an orphan file, logged, and does not fail the caller.
+   */
+  async removeStored(storageKeys: string[]): Promise<void> {
+    for (const key of storageKeys) {
+      await this.storage.delete(key).catch((err: Error) => this.logger.warn({ err: err.message }, 'stored media could not be removed'));
+    }
   }
 
   private toResponse(media: MediaRow): MediaResponse {

@@ -138,6 +138,18 @@ export class MessagesRepository {
     return row;
   }
 
+  /**
+   * Erases what the user sent (a deleted child): the messages lose their text and show as retracted
+   * from `at` (their rows keep their place, so every member's seq stays gapless), and the user's
+   * uploads are deleted. Answers the storage keys of those uploads, whose bytes the caller removes
+   * once the transaction has committed.
+   */
+  async eraseSentBy(em: EntityManager, userId: string, at: Date): Promise<string[]> {
+    await em.query(`UPDATE messages SET body = NULL, retracted_at = coalesce(retracted_at, $2) WHERE sender_id = $1`, [userId, at]);
+    const media = await updateReturning<{ storageKey: string }>(em, `DELETE FROM message_media WHERE uploaded_by = $1 RETURNING storage_key AS "storageKey"`, [userId]);
+    return media.map((m) => m.storageKey);
+  }
+
   /** Sets retracted_at once; the first retraction stands. Answers the row either way. */
   async retract(em: EntityManager, messageId: string, senderId: string, at: Date): Promise<MessageRow | undefined> {
     await em.query(`UPDATE messages SET retracted_at = $3 WHERE id = $1 AND sender_id = $2 AND retracted_at IS NULL`, [messageId, senderId, at]);

@@ -12,13 +12,13 @@ import { SafetyService } from './safety.service';
 
 /**
  * Conversations, messages, receipts, sync, media, reports and blocks. Families call it (a family's
- * thread follows its members; a removed contact leaves the child's threads); it calls no other
- * feature module but notifications.
+ * thread follows its members; a removed contact leaves the child's threads; a deleted child's
+ * messages and media are erased); it calls no other feature module but notifications.
  */
 @Module({
   imports: [NotificationsModule, StorageModule],
   controllers: [ConversationsController, MessagesController, MediaController, ChildMessagingController],
   providers: [MessagingService, SafetyService, MediaService, MessagesRepository, MessagingGateway, WsSessionGuard],
-  exports: [MessagingService],
+  exports: [MessagingService, MediaService],
 })
 export class MessagingModule {}

@@ -8,7 +8,6 @@ import { decodeCursor, encodeCursor, Page, PageQueryDto } from '../../common/pag
 import { AppConfig } from '../../config/app-config';
 import { Transactions } from '../../database/transaction';
 import { RealtimePublisher } from '../../infra/realtime/realtime.publisher';
-import { MediaStorage } from '../../infra/storage/media-storage';
 import { AccessService } from '../access/access.service';
 import { AuditAction } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
@@ -64,7 +63,6 @@ export class MessagingService implements BeforeApplicationShutdown {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-    private readonly storage: MediaStorage,
   ) {
     this.batcher = new Batcher(config.messageBatching, (item) => item.conversationId, (items) => this.commitBatch(items));
   }
@@ -190,19 +188,10 @@ export class MessagingService implements BeforeApplicationShutdown {
   /**
    * Child data rights: the messages a deleted child sent lose their text and media in the caller's
    * transaction. Their rows keep their place, shown as retracted, so every member's seq stays gapless.
-   * Returns the storage keys of the media, to remove once the transaction has committed.
+   * Returns the storage keys of the media, to remove (MediaService.removeStored) once the transaction has committed.
    */
-  async eraseSentBy(em: EntityManager, userId: string): Promise<string[]> {
-    await em.query(`UPDATE messages SET body = NULL, retracted_at = coalesce(retracted_at, $2) WHERE sender_id = $1`, [userId, this.clock.now()]);
-    const media: { storage_key: string }[] = await em.query(`DELETE FROM message_media WHERE uploaded_by = $1 RETURNING storage_key`, [userId]);
-    return media.map((m) => m.storage_key);
-  }
-
-  /** Removes stored media bytes after their rows are gone; a failure leaves an orphan file, logged. */
-  async removeStoredMedia(keys: string[]): Promise<void> {
-    for (const key of keys) {
-      await this.storage.delete(key).catch((err: Error) => this.logger.warn({ err: err.message }, 'stored media could not be removed'));
-    }
+  eraseSentBy(em: EntityManager, userId: string): Promise<string[]> {
+    return this.messages.eraseSentBy(em, userId, this.clock.now());
   }
 
   /** Sends already accepted are committed (and answered) before the database connections close. */
