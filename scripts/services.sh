@@ -65,10 +65,16 @@ pg_up() {
   # another checkout's server (or one started by hand) already answers with our credentials: share it
   if [ ! -s "$pg_data/postmaster.pid" ] && "$bin/psql" "$(pg_url postgres)" -tAc 'SELECT 1' >/dev/null 2>&1; then
     log "PostgreSQL already answering on 127.0.0.1:$pg_port; using it"
-    "$bin/psql" "$(pg_url postgres)" -tAc "SELECT 1 FROM pg_database WHERE datname = 'homeline'" | grep -q 1 ||
-      "$bin/psql" "$(pg_url postgres)" -qc 'CREATE DATABASE homeline'
-    return
+  else
+    pg_start "$bin"
   fi
+  "$bin/psql" "$(pg_url postgres)" -tAc "SELECT 1 FROM pg_database WHERE datname = 'homeline'" | grep -q 1 ||
+    "$bin/psql" "$(pg_url postgres)" -qc 'CREATE DATABASE homeline'
+}
+
+# the project's own cluster: created on first use, then started
+pg_start() {
+  local bin="$1"
   if [ ! -s "$pg_data/PG_VERSION" ]; then
     log "initialising PostgreSQL cluster in $pg_data"
     mkdir -p "$pg_data"
@@ -96,10 +102,6 @@ CONF
     as_pg "$bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -w -t 60 start >/dev/null
     log "PostgreSQL started on 127.0.0.1:$pg_port"
   fi
-  if ! as_pg "$bin/psql" -h "$pg_data" -p "$pg_port" -U "$pg_user" -d postgres -tAc \
-    "SELECT 1 FROM pg_database WHERE datname = 'homeline'" | grep -q 1; then
-    as_pg "$bin/createdb" -h "$pg_data" -p "$pg_port" -U "$pg_user" homeline
-  fi
 }
 
 redis_up() {
@@ -124,7 +126,7 @@ redis_up() {
 write_env() {
   mkdir -p "$state"
   cat >"$env_file" <<ENV
-DATABASE_URL=postgres://$pg_user:$pg_password@127.0.0.1:$pg_port/homeline
+DATABASE_URL=$(pg_url homeline)
 REDIS_URL=redis://127.0.0.1:$redis_port
 ENV
 }

@@ -279,9 +279,10 @@ describe('notifications: preferences, quiet hours, socket then SMS, presence', (
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page = await t.http.get('/v1/notifications').query({ limit: 2, ...(cursor ? { cursor } : {}) }).set(auth(user.token));
+        const page: { status: number; body: { items: { id: string }[]; nextCursor: string | null } } = await t.http
+          .get('/v1/notifications').query({ limit: 2, ...(cursor ? { cursor } : {}) }).set(auth(user.token));
         expect(page.status).toBe(200);
-        seen.push(...page.body.items.map((n: { id: string }) => n.id));
+        seen.push(...page.body.items.map((n) => n.id));
         cursor = page.body.nextCursor;
       } while (cursor);
       // the five (the newest), then the phone code that signing up sent

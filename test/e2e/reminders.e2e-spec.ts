@@ -312,16 +312,21 @@ describe('reminders: a worker killed mid-job, and a Redis that lost its data', (
   };
 
   it('ends with every due reminder sent once after the worker is killed in the middle', async () => {
-    const worker = new WorkerProcess(t.config, { WORKER_LOCK_SECONDS: '3', NOTIFICATION_SMS_FALLBACK_SECONDS: '1' });
+    // small batches, as few reminders as possible per commit: the kill lands with jobs in flight
+    const worker = new WorkerProcess(t.env, { WORKER_LOCK_SECONDS: '3', NOTIFICATION_SMS_FALLBACK_SECONDS: '1', REMINDER_CONCURRENCY: '20', REMINDER_BATCH_MAX: '1' });
     worker.start();
-    const ids = await callsDueSoon(20, 6000);
-    // kill it as soon as it is into the burst of 40 reminders, with up to 20 jobs in flight
-    await eventually(async () => expect((await sentCounts(ids)).sent).toBeGreaterThan(0), 60_000, 5);
-    await worker.kill();
+    let ids: string[];
+    try {
+      ids = await callsDueSoon(20, 6000);
+      // kill it as soon as it is into the burst of 40 reminders, with up to 20 jobs in flight
+      await eventually(async () => expect((await sentCounts(ids)).sent).toBeGreaterThan(0), 60_000, 5);
+    } finally {
+      await worker.kill();
+    }
     const atKill = await sentCounts(ids);
     expect(atKill.sent).toBeLessThanOrEqual(atKill.due);
 
-    const replacement = new WorkerProcess(t.config, { WORKER_LOCK_SECONDS: '3', NOTIFICATION_SMS_FALLBACK_SECONDS: '1' });
+    const replacement = new WorkerProcess(t.env, { WORKER_LOCK_SECONDS: '3', NOTIFICATION_SMS_FALLBACK_SECONDS: '1' });
     replacement.start();
     try {
       await eventually(async () => expect((await sentCounts(ids)).sent).toBe(40), 60_000, 100);
@@ -352,7 +357,7 @@ describe('reminders: a worker killed mid-job, and a Redis that lost its data', (
     // once the relay has handed them to BullMQ, nothing is missing any more
     await eventually(async () => expect(await t.count('outbox')).toBe(0));
     expect(await t.app.get(SchedulingProcessor).reconcile()).toBe(0);
-    const worker = new WorkerProcess(t.config, { WORKER_LOCK_SECONDS: '3' });
+    const worker = new WorkerProcess(t.env, { WORKER_LOCK_SECONDS: '3' });
     worker.start();
     try {
       await eventually(async () => expect((await sentCounts(ids)).sent).toBe(10), 60_000, 100);

@@ -9,8 +9,8 @@ import { DataSource } from 'typeorm';
 import { configureApp } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { Clock } from '../../src/common/clock';
-import { AppConfig } from '../../src/config/app-config';
-import { databaseUrl, templateDatabaseName, testConfig, testDatabaseName } from '../setup/test-config';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { databaseUrl, templateDatabaseName, testConfig, testDatabaseName, testEnvironment } from '../setup/test-config';
 import { SmsRecorder } from './sms-recorder';
 import { TestClock } from './test-clock';
 
@@ -30,6 +30,8 @@ export class TestApp {
   readonly sms: SmsRecorder;
   app!: NestExpressApplication;
   config!: AppConfig;
+  /** The variables `config` was loaded from (a worker process of this app starts with them). */
+  env!: Record<string, string | undefined>;
   url!: string;
   private ownsData = true;
   private databaseName!: string;
@@ -116,7 +118,7 @@ export class TestApp {
       await withAdmin((c) => c.query(`CREATE DATABASE "${this.databaseName}" TEMPLATE "${templateDatabaseName()}"`));
     }
     const smsUrl = options.sameDataAs ? options.sameDataAs.config.smsGateway.url! : await this.sms.start();
-    this.config = testConfig({
+    this.env = testEnvironment({
       DATABASE_URL: databaseUrl(admin.databaseUrl, this.databaseName),
       REDIS_PREFIX: options.sameDataAs?.config.redisPrefix ?? `t${randomBytes(5).toString('hex')}`,
       SMS_GATEWAY_URL: smsUrl,
@@ -125,6 +127,7 @@ export class TestApp {
       APP_ROLE: 'all',
       ...options.env,
     });
+    this.config = loadConfig(this.env);
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(this.config)] })
       .overrideProvider(Clock)
       .useValue(this.clock)

@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppConfig } from '../../src/config/app-config';
 
 const root = join(__dirname, '..', '..');
 
@@ -14,7 +13,8 @@ export class WorkerProcess {
   private exited?: Promise<void>;
 
   constructor(
-    private readonly config: AppConfig,
+    /** The app's own variables (`TestApp.env`): the same database, Redis prefix, secrets and SMS recorder. */
+    private readonly env: Record<string, string | undefined>,
     private readonly extraEnv: Record<string, string> = {},
     /** Where the worker's own log goes (default: nowhere); handy when a test needs explaining. */
     private readonly logFile?: string,
@@ -27,15 +27,8 @@ export class WorkerProcess {
       env: {
         PATH: process.env.PATH,
         TS_NODE_PROJECT: join(root, 'tsconfig.json'),
-        NODE_ENV: 'test',
-        DATABASE_URL: this.config.databaseUrl,
-        DATABASE_POOL_SIZE: '5',
-        REDIS_URL: this.config.redisUrl,
-        REDIS_PREFIX: this.config.redisPrefix,
-        JWT_SECRET: this.config.jwtSecret,
-        CODE_PEPPER: this.config.codePepper,
-        SMS_GATEWAY_URL: this.config.smsGateway.url,
-        SMS_GATEWAY_SECRET: this.config.smsGateway.secret,
+        ...this.env,
+        APP_ROLE: 'worker',
         LOG_LEVEL: this.logFile ? 'info' : 'silent',
         ...this.extraEnv,
       },

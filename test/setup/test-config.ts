@@ -5,7 +5,12 @@ import { AppConfig, loadConfig } from '../../src/config/app-config';
 
 /** Test configuration: the admin DATABASE_URL/REDIS_URL come from the environment scripts/services.sh writes. */
 export function testConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
-  return loadConfig({
+  return loadConfig(testEnvironment(overrides));
+}
+
+/** The variables behind `testConfig`, for a process of its own (a worker) to be configured the same way. */
+export function testEnvironment(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
     NODE_ENV: 'test',
     JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
     CODE_PEPPER: 'test-code-pepper-that-is-long-enough-0123456789',
@@ -15,7 +20,7 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     RATE_LIMIT_USER_PER_MINUTE: '100000',
     ...overrides,
-  });
+  };
 }
 
 const migrationsDir = join(__dirname, '..', '..', 'migrations');

@@ -17,7 +17,8 @@ export class PresenceRepository {
 
   /** A family's adults and children, adults first; `onlyChild` narrows the children to that one. */
   async familyPeople(familyId: string, onlyChild: string | null): Promise<FamilyPerson[]> {
-    const rows: FamilyPerson[] = await this.dataSource.query(
+    // array_agg over a group is never null, and children come with an empty array
+    return this.dataSource.query(
       `SELECT u.id AS "userId", u.display_name AS "displayName", u.kind, array_agg(DISTINCT m.role ORDER BY m.role) AS roles
          FROM family_members m JOIN users u ON u.id = m.user_id
         WHERE m.family_id = $1 GROUP BY u.id
@@ -27,7 +28,6 @@ export class PresenceRepository {
         ORDER BY 3, 2`,
       [familyId, onlyChild],
     );
-    return rows.map((r) => ({ ...r, roles: r.roles ?? [] }));
   }
 
   /**
