@@ -14,7 +14,7 @@ export interface ChildRelation {
   familyId: string;
   roles: FamilyRole[];
   isSelf: boolean;
-  /** Guardians hold a child's controls; while a family has no guardian, its parents do. */
+  /** Holds the child's controls (see holdsControls). */
   controls: boolean;
   teachesChild: boolean;
   isApprovedContact: boolean;
@@ -65,15 +65,20 @@ export class AccessService {
   }
 
   /**
-   * Decisions about a family's children (adding a child, inviting a guardian): its guardians, or its
-   * parents while it has no guardian yet — the same rule as a child's controls.
+   * Decisions about a family's children (adding a child, inviting a guardian): whoever holds the
+   * controls (holdsControls), read with the caller's roles in one query.
    */
   async requireFamilyControl(actor: Actor, familyId: string, what: string): Promise<FamilyRole[]> {
-    const roles = await this.requireFamilyRole(actor, familyId, [FamilyRole.Parent, FamilyRole.Guardian]);
-    if (roles.includes(FamilyRole.Guardian)) return roles;
-    const [guardian] = await this.dataSource.query(`SELECT 1 FROM family_members WHERE family_id = $1 AND role = 'guardian' LIMIT 1`, [familyId]);
-    if (guardian) throw this.refuse(actor, forbidden(`Only one of the family's guardians can ${what}`), `family:${familyId}`);
-    return roles;
+    // a child account holds no family role: refused as requireFamilyRole refuses it (404 outside its family, 403 inside)
+    if (actor.kind === UserKind.Child) return this.requireFamilyRole(actor, familyId, [FamilyRole.Parent, FamilyRole.Guardian]);
+    const [row]: { roles: FamilyRole[]; hasGuardian: boolean }[] = await this.dataSource.query(
+      `SELECT coalesce(array_agg(role) FILTER (WHERE user_id = $2), '{}') AS roles, coalesce(bool_or(role = 'guardian'), false) AS "hasGuardian"
+         FROM family_members WHERE family_id = $1`,
+      [familyId, actor.userId],
+    );
+    if (row.roles.length === 0) throw this.refuse(actor, notFound('Family'), `family:${familyId}`);
+    if (!holdsControls(row.roles, row.hasGuardian)) throw this.refuse(actor, forbidden(`Only one of the family's guardians can ${what}`), `family:${familyId}`);
+    return row.roles;
   }
 
   /** The child's family adults and its teachers (e.g. to ask for a new contact). */
@@ -98,13 +103,12 @@ export class AccessService {
     );
     if (!row) return undefined;
     const roles = (row.roles as FamilyRole[]) ?? [];
-    const controls = roles.includes(FamilyRole.Guardian) || (!row.hasGuardian && roles.includes(FamilyRole.Parent));
     return {
       childId,
       familyId: row.familyId,
       roles,
       isSelf: actor.userId === childId,
-      controls: actor.kind === UserKind.Adult && controls,
+      controls: actor.kind === UserKind.Adult && holdsControls(roles, row.hasGuardian),
       teachesChild: row.teachesChild,
       isApprovedContact: row.isApprovedContact,
     };
@@ -267,6 +271,7 @@ export class AccessService {
               (m.user_id IS NOT NULL AND m.removed_at IS NULL) AS member,
               (i.kind = 'child' AND m.user_id IS NOT NULL AND m.removed_at IS NULL AND ch.user_id IS NOT NULL
                 AND ${childPairViolation('i.conversation_id', 'ch.user_id', 'ch.family_id')}) AS "childBarred",
+              -- a watcher holds the controls of a child in the conversation: mirrors holdsControls
               CASE WHEN c.id IS NULL OR (m.user_id IS NOT NULL AND m.removed_at IS NULL) OR i.kind = 'child' THEN false ELSE
                 EXISTS (SELECT 1 FROM conversation_members cm
                           JOIN children kid ON kid.user_id = cm.user_id
@@ -404,6 +409,11 @@ interface ConversationStanding {
   asGuardian: boolean;
   /** In a send, on the first item of each conversation: who may receive its messages. */
   recipients: string[] | null;
+}
+
+/** Guardians hold a child's and its family's controls; while a family has no guardian, its parents do. */
+export function holdsControls(roles: FamilyRole[], hasGuardian: boolean): boolean {
+  return roles.includes(FamilyRole.Guardian) || (!hasGuardian && roles.includes(FamilyRole.Parent));
 }
 
 /**
