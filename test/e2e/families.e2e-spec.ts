@@ -568,6 +568,7 @@ describe('families: care circles, children, contacts and the child’s data righ
       await requestContact(family.child.id, family.guardian, { phone: uncle.phone, relationship: '舅舅' }).expect(201);
       const [thread] = (await t.http.get('/v1/conversations').set(auth(family.child.token))).body.items;
       await t.http.post(`/v1/conversations/${thread.id}/messages`).set(auth(family.child.token)).send({ clientMsgId: 'x-1', kind: 'text', body: '我考了一百分' }).expect(201);
+      const picture = await sendPicture(family.child, thread.id, 'x-2');
 
       const res = await t.http.get(`/v1/children/${family.child.id}/export`).set(auth(family.guardian.token));
       expect(res.status).toBe(200);
@@ -587,7 +588,13 @@ describe('families: care circles, children, contacts and the child’s data righ
       expect(body.contacts.map((c: { userId: string }) => c.userId).sort()).toEqual([family.parent.id, family.guardian.id, uncle.id].sort());
       expect(body.contactRequests).toEqual([expect.objectContaining({ contactUserId: uncle.id, status: 'approved' })]);
       expect(body.enrollments).toEqual([expect.objectContaining({ classId: klass.id, className: '三年级二班', enrolledBy: family.guardian.id })]);
-      expect(body.messages).toEqual([{ conversationId: thread.id, seq: expect.any(Number), kind: 'text', body: '我考了一百分', createdAt: expect.any(String), retractedAt: null }]);
+      const sentByChild = { id: expect.any(String), conversationId: thread.id, seq: expect.any(Number), senderId: family.child.id, createdAt: expect.any(String), retractedAt: null };
+      expect(body.messages).toEqual([
+        { ...sentByChild, clientMsgId: 'x-1', kind: 'text', body: '我考了一百分', mediaId: null, mediaUrl: null },
+        { ...sentByChild, clientMsgId: 'x-2', kind: 'image', body: '我的画', mediaId: picture.mediaId, mediaUrl: picture.url },
+      ]);
+      // the guardian can open the child's picture from the export
+      expect((await t.http.get(new URL(body.messages[1].mediaUrl).pathname).set(auth(family.guardian.token))).status).toBe(200);
       expect(body.auditEvents.map((e: { action: string }) => e.action).sort()).toEqual(
         [
           'child.created',

@@ -19,15 +19,6 @@ export interface ChildExportRow extends ChildProfileRow {
   consentNoticeVersion: string;
 }
 
-export interface ExportMessageRow {
-  conversationId: string;
-  seq: string | number;
-  kind: string;
-  body: string | null;
-  createdAt: Date;
-  retractedAt: Date | null;
-}
-
 export interface ExportDeviceRow {
   id: string;
   name: string;
@@ -106,15 +97,6 @@ export class ChildrenRepository {
               e.enrolled_by AS "enrolledBy", e.enrolled_at AS "enrolledAt"
          FROM class_enrollments e JOIN classes k ON k.id = e.class_id
         WHERE e.child_id = $1 ORDER BY e.enrolled_at, e.class_id`,
-      [childId],
-    );
-  }
-
-  /** Every message the child sent, for its data export. */
-  messagesSentBy(em: EntityManager, childId: string): Promise<ExportMessageRow[]> {
-    return em.query(
-      `SELECT conversation_id AS "conversationId", seq, kind, body, created_at AS "createdAt", retracted_at AS "retractedAt"
-         FROM messages WHERE sender_id = $1 ORDER BY created_at, conversation_id, seq`,
       [childId],
     );
   }

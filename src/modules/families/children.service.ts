@@ -14,7 +14,7 @@ import { ChildrenRepository } from './children.repository';
 import { ContactsRepository } from './contacts.repository';
 import { ChildResponse, CreateChildDto, toChildResponse } from './dto/child.dto';
 import { toContactRequestResponse, toContactResponse } from './dto/contact.dto';
-import { ChildExportResponse, toExportedConsent, toExportedDevice, toExportedEnrollment, toExportedMessage, toExportedProfile } from './dto/export.dto';
+import { ChildExportResponse, toExportedConsent, toExportedDevice, toExportedEnrollment, toExportedProfile } from './dto/export.dto';
 import { FamiliesRepository } from './families.repository';
 
 /** Child profiles and the child's data rights: creation with consent, export, deletion. */
@@ -94,7 +94,7 @@ export class ChildrenService {
       const contacts = await this.contacts.contactsOf(childId, em);
       const requests = await this.contacts.allRequestsOf(em, childId);
       const enrollments = await this.children.enrollments(em, childId);
-      const messages = await this.children.messagesSentBy(em, childId);
+      const messages = await this.messaging.sentBy(em, childId);
       const auditEvents = await this.audit.allForChild(em, childId);
       return {
         exportedAt: this.clock.now().toISOString(),
@@ -105,7 +105,7 @@ export class ChildrenService {
         contacts: contacts.map((c) => ({ ...toContactResponse(c), approvedBy: c.approvedBy })),
         contactRequests: requests.map(toContactRequestResponse),
         enrollments: enrollments.map(toExportedEnrollment),
-        messages: messages.map(toExportedMessage),
+        messages,
         auditEvents,
       };
     });

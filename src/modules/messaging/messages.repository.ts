@@ -138,6 +138,11 @@ export class MessagesRepository {
     return row;
   }
 
+  /** Every message the user sent, oldest first (the child's data export). */
+  sentBy(em: EntityManager, senderId: string): Promise<MessageRow[]> {
+    return em.query(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.sender_id = $1 ORDER BY m.created_at, m.conversation_id, m.seq`, [senderId]);
+  }
+
   /**
    * Erases what the user sent (a deleted child): the messages lose their text and show as retracted
    * from `at` (their rows keep their place, so every member's seq stays gapless), and the user's

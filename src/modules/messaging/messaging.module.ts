@@ -12,8 +12,8 @@ import { SafetyService } from './safety.service';
 
 /**
  * Conversations, messages, receipts, sync, media, reports and blocks. Families call it (a family's
- * thread follows its members; a removed contact leaves the child's threads; a deleted child's
- * messages and media are erased); it calls no other feature module but notifications.
+ * thread follows its members; a removed contact leaves the child's threads; a child's export and
+ * deletion take its messages and media); it calls no other feature module but notifications.
  */
 @Module({
   imports: [NotificationsModule, StorageModule],

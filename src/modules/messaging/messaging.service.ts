@@ -186,6 +186,14 @@ export class MessagingService implements BeforeApplicationShutdown {
   }
 
   /**
+   * Child data rights: every message the child sent, as members see it (with its media URL), in the
+   * caller's transaction; the caller has checked access.
+   */
+  async sentBy(em: EntityManager, userId: string): Promise<MessageResponse[]> {
+    return (await this.messages.sentBy(em, userId)).map((row) => this.toResponse(row));
+  }
+
+  /**
    * Child data rights: the messages a deleted child sent lose their text and media in the caller's
    * transaction. Their rows keep their place, shown as retracted, so every member's seq stays gapless.
    * Returns the storage keys of the media, to remove (MediaService.removeStored) once the transaction has committed.

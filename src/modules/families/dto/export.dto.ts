@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { AuditEventResponse } from '../../audit/audit.dto';
-import { ChildExportRow, ExportDeviceRow, ExportEnrollmentRow, ExportMessageRow } from '../children.repository';
+import { MessageResponse } from '../../messaging/dto/message.dto';
+import { ChildExportRow, ExportDeviceRow, ExportEnrollmentRow } from '../children.repository';
 import { ContactRequestResponse, ContactResponse } from './contact.dto';
 
 export class ExportedProfile {
@@ -65,30 +66,6 @@ export class ExportedEnrollment {
 }
 
 /** Everything Homeline holds about one child, for the guardian (the child's data rights). */
-export class ExportedMessage {
-  @ApiProperty({ format: 'uuid' })
-  conversationId: string;
-  @ApiProperty()
-  seq: number;
-  @ApiProperty({ enum: ['text', 'voice', 'image', 'system'] })
-  kind: string;
-  @ApiProperty({ type: String, nullable: true, description: 'Null once retracted' })
-  body: string | null;
-  @ApiProperty({ format: 'date-time' })
-  createdAt: string;
-  @ApiProperty({ format: 'date-time', type: String, nullable: true })
-  retractedAt: string | null;
-}
-
-export const toExportedMessage = (m: ExportMessageRow): ExportedMessage => ({
-  conversationId: m.conversationId,
-  seq: Number(m.seq),
-  kind: m.kind,
-  body: m.retractedAt ? null : m.body,
-  createdAt: m.createdAt.toISOString(),
-  retractedAt: m.retractedAt?.toISOString() ?? null,
-});
-
 export class ChildExportResponse {
   @ApiProperty({ format: 'date-time' })
   exportedAt: string;
@@ -106,8 +83,8 @@ export class ChildExportResponse {
   contactRequests: ContactRequestResponse[];
   @ApiProperty({ type: [ExportedEnrollment] })
   enrollments: ExportedEnrollment[];
-  @ApiProperty({ type: [ExportedMessage], description: 'Every message the child sent' })
-  messages: ExportedMessage[];
+  @ApiProperty({ type: [MessageResponse], description: 'Every message the child sent, oldest first, as members see it' })
+  messages: MessageResponse[];
   @ApiProperty({ type: [AuditEventResponse] })
   auditEvents: AuditEventResponse[];
 }
