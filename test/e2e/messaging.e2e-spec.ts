@@ -190,6 +190,9 @@ describe('messaging: ordered, exactly-once, authorised conversations', () => {
       const posts = await Promise.all(viaRest);
       expect(acks.every((a) => a.ok)).toBe(true);
       expect(posts.every((p) => p.status === 201)).toBe(true);
+      // every answer is the sender's own message, however the batches grouped them
+      expect(acks.map((a) => [a.message!.clientMsgId, a.message!.body])).toEqual(senders.flatMap((_, s) => range(perSender).map((i) => [`s${s}-${i}`, `socket ${s}/${i}`])));
+      expect(posts.map((p) => [p.body.clientMsgId, p.body.body])).toEqual(range(30).map((i) => [`r-${i}`, `rest ${i}`]));
       const n = senders.length * perSender + viaRest.length;
       const ackSeqs = [...acks.map((a) => a.message!.seq), ...posts.map((p) => p.body.seq as number)].sort((a, b) => a - b);
       expect(ackSeqs).toEqual(range(n));

@@ -9,6 +9,9 @@ import { MessageKind } from './message.entity';
 const MESSAGE_COLUMNS = `m.id, m.conversation_id AS "conversationId", m.seq, m.client_msg_id AS "clientMsgId", m.sender_id AS "senderId",
   m.kind, m.body, m.media_id AS "mediaId", m.retracted_at AS "retractedAt", m.created_at AS "createdAt"`;
 
+/** What makes a message the same message when it is sent again: its conversation, sender and client id. */
+export const clientKey = (conversationId: string, senderId: string | null, clientMsgId: string) => `${conversationId}\u0000${senderId}\u0000${clientMsgId}`;
+
 export interface NewMessage {
   conversationId: string;
   clientMsgId: string;
@@ -69,8 +72,9 @@ export class MessagesRepository {
    * so this one's snapshot sees every message committed before them): a (conversation, sender, client
    * id) already stored is answered as it is (`fresh` false) and takes no seq; each conversation's
    * last_seq rises by its count of new messages, which get old last_seq + 1, + 2, … in batch order.
-   * The rows must not repeat a key among themselves. A new message comes back with its id and seq
-   * only (the rest is what was sent, stamped `at`), so its text is not read back.
+   * The rows must not repeat a key among themselves. Answers one row per input row, in input order.
+   * A new message comes back with its id and seq only (the rest is what was sent, stamped `at`), so
+   * its text is not read back.
    */
   async storeBatch(em: EntityManager, rows: NewMessage[], at: Date): Promise<(MessageRow & { fresh: boolean })[]> {
     if (rows.length === 0) return [];
@@ -112,13 +116,13 @@ export class MessagesRepository {
         at,
       ],
     );
-    const sent = new Map(rows.map((r) => [`${r.conversationId}\u0000${r.senderId}\u0000${r.clientMsgId}`, r]));
-    for (const row of stored) {
-      if (!row.fresh) continue;
-      const input = sent.get(`${row.conversationId}\u0000${row.senderId}\u0000${row.clientMsgId}`)!;
-      Object.assign(row, { kind: input.kind, body: input.body, mediaId: input.mediaId, retractedAt: null, createdAt: at });
-    }
-    return stored;
+    const byKey = new Map(stored.map((row) => [clientKey(row.conversationId, row.senderId, row.clientMsgId), row]));
+    return rows.map((input) => {
+      const row = byKey.get(clientKey(input.conversationId, input.senderId, input.clientMsgId));
+      if (!row) throw new Error('a message of the batch was neither stored nor found');
+      if (row.fresh) Object.assign(row, { kind: input.kind, body: input.body, mediaId: input.mediaId, retractedAt: null, createdAt: at });
+      return row;
+    });
   }
 
   /** Exactly the committed messages after `afterSeq`, in seq order, and the conversation's last seq. */

@@ -15,7 +15,7 @@ import { ConversationKind } from './conversation.entity';
 import { ConversationResponse, CreateConversationDto } from './dto/conversation.dto';
 import { MarkReadDto, MessageResponse, MessageRow, MessagesQueryDto, MessageSyncPage, PostMessageDto, ReadMarkResponse, toMessageResponse } from './dto/message.dto';
 import { MessageKind } from './message.entity';
-import { ConversationRow, MessagesRepository, NewMessage } from './messages.repository';
+import { clientKey, ConversationRow, MessagesRepository, NewMessage } from './messages.repository';
 import { Batcher, Settled } from '../../common/batcher';
 
 /** Server → client events of this module. */
@@ -36,8 +36,6 @@ interface SendItem {
 /** PostgreSQL errors after which the same batch may simply run again. */
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
 const MAX_ATTEMPTS = 3;
-
-const clientKey = (conversationId: string, senderId: string | null, clientMsgId: string) => `${conversationId}\u0000${senderId}\u0000${clientMsgId}`;
 
 /**
  * Conversations and messages (guarantee 3). A message is committed with its per-conversation seq
@@ -267,39 +265,39 @@ export class MessagingService implements BeforeApplicationShutdown {
 
   private async commitOnce(items: SendItem[]): Promise<Settled<MessageResponse>[]> {
     const now = this.clock.now();
-    const { results, inserted, recipients, storedFrom } = await this.transactions.run(async (em) => {
+    const { results, inserted, recipients } = await this.transactions.run(async (em) => {
       // first the locks, in a statement of their own: every later statement then sees what the
       // previous holder committed, a duplicate racing on another node included
       await this.messages.lockConversations(em, [...new Set(items.map((i) => i.conversationId))].sort());
       const { results, recipients } = await this.decide(em, items);
 
-      // the same client id twice in one batch is one message: the first stores it, the rest answer it
-      const keyOf = new Map<number, string>();
-      // the socket of the item that stores each message: it alone goes without the echo
-      const storedFrom = new Map<string, string | undefined>();
-      const rows: NewMessage[] = [];
-      for (const [i, { actor, conversationId, input, socketId }] of items.entries()) {
-        if (results[i]) continue;
+      // the same client id twice in one batch is one message: the first item stores it (its socket
+      // alone goes without the echo: it has the message in its answer), the rest answer it
+      const rowOfKey = new Map<string, number>();
+      const rows: (NewMessage & { socketId?: string })[] = [];
+      const rowOfItem = items.map(({ actor, conversationId, input, socketId }, i) => {
+        if (results[i]) return undefined;
         const key = clientKey(conversationId, actor.userId, input.clientMsgId);
-        if (!storedFrom.has(key)) {
-          storedFrom.set(key, socketId);
-          rows.push({ conversationId, clientMsgId: input.clientMsgId, senderId: actor.userId, kind: input.kind, body: input.body ?? null, mediaId: input.mediaId ?? null });
+        if (!rowOfKey.has(key)) {
+          rowOfKey.set(key, rows.push({ conversationId, clientMsgId: input.clientMsgId, senderId: actor.userId, kind: input.kind, body: input.body ?? null, mediaId: input.mediaId ?? null, socketId }) - 1);
         }
-        keyOf.set(i, key);
-      }
+        return rowOfKey.get(key)!;
+      });
+      // one stored row per row sent, in the same order
       const stored = await this.messages.storeBatch(em, rows, now);
-      const byKey = new Map(stored.map((row) => [clientKey(row.conversationId, row.senderId, row.clientMsgId), row]));
-      for (const [i, key] of keyOf) results[i] = { ok: true, value: byKey.get(key)! };
-      return { results, inserted: stored.filter((row) => row.fresh), recipients, storedFrom };
+      rowOfItem.forEach((row, i) => {
+        if (row !== undefined) results[i] = { ok: true, value: stored[row] };
+      });
+      const inserted = stored.flatMap((row, j) => (row.fresh ? [{ row, exceptSocketId: rows[j].socketId }] : []));
+      return { results, inserted, recipients };
     });
 
     // committed: now the fast path, in seq order per conversation
-    inserted.sort((a, b) => (a.conversationId === b.conversationId ? Number(a.seq) - Number(b.seq) : a.conversationId < b.conversationId ? -1 : 1));
+    inserted.sort(({ row: a }, { row: b }) => (a.conversationId === b.conversationId ? Number(a.seq) - Number(b.seq) : a.conversationId < b.conversationId ? -1 : 1));
     // one response object per row, shared by the event and the answers
     const responses = new Map<MessageRow, MessageResponse>();
     const responseOf = (row: MessageRow) => responses.get(row) ?? responses.set(row, this.toResponse(row)).get(row)!;
-    for (const row of inserted) {
-      const exceptSocketId = storedFrom.get(clientKey(row.conversationId, row.senderId, row.clientMsgId));
+    for (const { row, exceptSocketId } of inserted) {
       this.publisher.toUsers(recipients.get(row.conversationId) ?? [], MessagingEvent.New, responseOf(row), { exceptSocketId });
     }
     return results.map((r) => (r!.ok ? { ok: true, value: responseOf(r!.value) } : r!)) as Settled<MessageResponse>[];
