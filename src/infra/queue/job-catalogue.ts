@@ -41,14 +41,20 @@ export const queueOf: Record<JobName, QueueName> = {
   [JobName.CheckCallSession]: QueueName.Maintenance,
 };
 
-/** Maintenance that runs on a schedule; worker processes register these (idempotently) at start. */
-export const recurringJobs: Partial<Record<JobName, { every: number } | { pattern: string; tz: string }>> = {
-  [JobName.ReconcileReminders]: { every: 60_000 },
-  [JobName.MarkMissedCalls]: { every: 60_000 },
+/**
+ * Maintenance that runs on a schedule; worker processes register these (idempotently) at start.
+ * Calls start on the minute, so their reminders fall due at second 0, all at once when a time is
+ * popular: maintenance runs at second 30 (cron with a seconds field), out of the way of those bursts.
+ */
+export const recurringJobs: Partial<Record<JobName, { pattern: string; tz: string }>> = {
+  // every minute
+  [JobName.ReconcileReminders]: { pattern: '30 * * * * *', tz: 'UTC' },
+  [JobName.MarkMissedCalls]: { pattern: '30 * * * * *', tz: 'UTC' },
   // hourly: each parent's digest goes out on Sunday 20:00 in their own zone
-  [JobName.SendWeeklyDigests]: { pattern: '5 * * * *', tz: 'UTC' },
-  // cheap when nothing is due (one day per plan); often enough that a pause ends soon after midnight in every zone
-  [JobName.ExtendHorizon]: { every: 15 * 60_000 },
+  [JobName.SendWeeklyDigests]: { pattern: '30 5 * * * *', tz: 'UTC' },
+  // every 15 minutes, between the quarter hours when calls start: cheap when nothing is due (one day
+  // per plan), often enough that a pause ends soon after midnight in every zone
+  [JobName.ExtendHorizon]: { pattern: '30 7,22,37,52 * * * *', tz: 'UTC' },
 };
 
 export interface JobOptions {

@@ -92,7 +92,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** Upserts are idempotent, so every worker may register them; BullMQ runs each once per tick. */
   private async registerRecurringJobs(): Promise<void> {
-    for (const [job, repeat] of Object.entries(recurringJobs) as [JobName, { every: number } | { pattern: string; tz: string }][]) {
+    for (const [job, repeat] of Object.entries(recurringJobs) as [JobName, { pattern: string; tz: string }][]) {
       try {
         await this.queues.get(queueOf[job]).upsertJobScheduler(job, repeat, { name: job, data: {} });
       } catch (error) {
