@@ -69,7 +69,8 @@ export class RealtimePublisher implements BeforeApplicationShutdown, OnApplicati
   private target(): Pick<Server, 'to' | 'in'> {
     if (this.server) return this.server;
     if (!this.emitter) {
-      const client = createRedis(this.config, RedisRole.Command, 'emitter');
+      // a burst (a batch of reminders) publishes many events at once: one write carries them all
+      const client = createRedis(this.config, RedisRole.Command, 'emitter', { enableAutoPipelining: true });
       this.emitterClient = client;
       // the client fails fast when Redis is away; only the first publishes of a process wait (briefly, all
       // on this one promise) for it to connect, later ones during an outage are dropped at once

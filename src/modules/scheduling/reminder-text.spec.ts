@@ -15,5 +15,8 @@ describe('reminder wording', () => {
     // just after midnight is 00:05 of the next day, never 24:05
     expect(formatStart(new Date('2026-11-29T16:05:00Z'), 'Asia/Shanghai', 'zh-CN')).toBe('周一 00:05');
     expect(formatStart(new Date('2026-11-29T16:05:00Z'), 'Asia/Shanghai', 'en')).toBe('Mon 00:05');
+    // a text already made is answered again, for its own instant, zone and language only
+    expect(formatStart(new Date(sundayEvening), 'Asia/Shanghai', 'zh-CN')).toBe('周日 19:30');
+    expect(formatStart(sundayEvening, 'Asia/Shanghai', 'en')).toBe('Sun 19:30');
   });
 });

@@ -9,13 +9,20 @@ export function formatLead(minutes: number, locale: NotificationLocale): string 
 }
 
 const startFormats = new Map<string, Intl.DateTimeFormat>();
+/** Texts of recent starts: calls start at a few popular instants, so a burst of reminders reads the same few. */
+const startTexts = new Map<string, string>();
+const START_TEXTS_MAX = 4096;
 
 /**
  * The call's start in the reader's own zone: "周日 19:30" / "Sun 12:30". One Intl formatter per zone
- * and language, kept: building one costs far more than using it, and a burst of reminders uses a few.
+ * and language, kept: building one costs far more than using it; and the text of each recent
+ * (instant, zone, language), since formatting costs more than looking it up.
  */
 export function formatStart(startsAt: Date, timeZone: string, locale: NotificationLocale): string {
   const key = `${timeZone} ${locale}`;
+  const textKey = `${key} ${startsAt.getTime()}`;
+  const known = startTexts.get(textKey);
+  if (known !== undefined) return known;
   let format = startFormats.get(key);
   if (!format) {
     format = new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
@@ -23,5 +30,8 @@ export function formatStart(startsAt: Date, timeZone: string, locale: Notificati
   }
   const parts = format.formatToParts(startsAt);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('weekday')} ${part('hour')}:${part('minute')}`;
+  const text = `${part('weekday')} ${part('hour')}:${part('minute')}`;
+  if (startTexts.size >= START_TEXTS_MAX) startTexts.clear();
+  startTexts.set(textKey, text);
+  return text;
 }
