@@ -3,10 +3,11 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { isObservable, Observable } from 'rxjs';
-import type { Server, ServerOptions, Socket } from 'socket.io';
+import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import { AppConfig } from '../../config/app-config';
 import { toProblem } from '../../common/problem';
 import { createRedis, RedisRole } from '../redis/redis.factory';
+import { OwnEchoParser } from './own-echo-parser';
 import { RealtimePublisher, sessionRoom, socketChannelKey, userRoom } from './realtime.publisher';
 import { SOCKET_SERVER_OPTIONS } from './socket-options';
 
@@ -41,7 +42,14 @@ export class RealtimeIoAdapter extends IoAdapter {
     const sub = pub.duplicate({ enableAutoPipelining: false });
     sub.on('error', () => undefined);
     this.clients.push(pub, sub);
-    server.adapter(createAdapter(pub, sub, { key: socketChannelKey(this.config.redisPrefix) }));
+    const parser = new OwnEchoParser();
+    const adapterOf = createAdapter(pub, sub, { key: socketChannelKey(this.config.redisPrefix), parser });
+    // one adapter per namespace (socket.io calls this with `new`, hence no arrow); each tells the parser its uid
+    server.adapter(function (nsp: Namespace) {
+      const adapter = adapterOf(nsp);
+      parser.register(adapter.uid as string);
+      return adapter;
+    });
     server.on('connection', (socket: Socket) => throttleEvents(socket));
     server.use((socket: Socket, next) => {
       this.authenticate(socket.handshake.auth?.token)

@@ -1,0 +1,40 @@
+import { decode } from 'notepack.io';
+import { OwnEchoParser } from './own-echo-parser';
+
+describe('OwnEchoParser', () => {
+  // what the Redis adapter publishes for a broadcast: [its uid, the packet, the broadcast options]
+  const broadcast = (uid: string) => [uid, { type: 2, data: ['message:new', { id: 'm1', body: '你好' }], nsp: '/' }, { rooms: ['user:a'], except: [] }];
+
+  it('answers an own broadcast with its uid alone, without decoding the rest', () => {
+    const parser = new OwnEchoParser();
+    parser.register('AbC123');
+    const encoded = parser.encode(broadcast('AbC123'));
+    // the packet is not read: even a corrupt one would not be
+    const corrupt = Buffer.concat([encoded.subarray(0, 9), Buffer.from([0xc1, 0xc1])]);
+    expect(parser.decode(encoded)).toEqual(['AbC123']);
+    expect(parser.decode(corrupt)).toEqual(['AbC123']);
+  });
+
+  it("decodes another node's broadcast in full, even when its uid differs only in the last letter", () => {
+    const parser = new OwnEchoParser();
+    parser.register('AbC123');
+    for (const other of ['AbC124', 'XyZ999']) {
+      const message = broadcast(other);
+      expect(parser.decode(parser.encode(message))).toEqual(message);
+    }
+  });
+
+  it('decodes requests and responses (objects, not broadcasts) in full, and everything before any adapter registered', () => {
+    const parser = new OwnEchoParser();
+    const request = { uid: 'AbC123', requestId: 'r1', type: 3, opts: { rooms: [] } };
+    expect(parser.decode(parser.encode(broadcast('AbC123')))).toEqual(broadcast('AbC123'));
+    parser.register('AbC123');
+    expect(parser.decode(parser.encode(request))).toEqual(request);
+  });
+
+  it('encodes exactly as the default MessagePack codec, so nodes with and without it interoperate', () => {
+    const parser = new OwnEchoParser();
+    const message = broadcast('AbC123');
+    expect(decode(parser.encode(message))).toEqual(message);
+  });
+});
