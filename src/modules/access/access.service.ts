@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '../../database/sql';
 import { Actor, UserKind } from '../../common/actor';
 import { DomainError, ErrorCode, forbidden, notFound, unauthenticated } from '../../common/errors';
 
@@ -263,7 +264,10 @@ export class AccessService {
     { send = false }: { send?: boolean } = {},
   ): Promise<ConversationStanding[]> {
     if (items.length === 0) return [];
-    return em.query(
+    // a send batch's is the hot one: planned once per connection
+    const run = <T>(text: string, values: unknown[]): Promise<T[]> =>
+      send ? preparedQuery<T>(em, 'access-conversation-standings-send', text, values) : em.query(text, values);
+    return run<ConversationStanding>(
       `${send ? `WITH recipients AS (${deliverableMembersSql('$5')})` : ''}
        SELECT c.id IS NOT NULL AS exists, c.kind, c.family_id AS "familyId",
               ${send ? `CASE WHEN row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.n) = 1 THEN r.user_ids END` : 'NULL'} AS recipients,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { updateReturning } from '../../database/sql';
+import { preparedQuery, updateReturning } from '../../database/sql';
 import { childPairViolation } from '../access/access.service';
 import { MessageRow } from './dto/message.dto';
 import { ConversationKind } from './conversation.entity';
@@ -64,7 +64,7 @@ export class MessagesRepository {
 
   /** Locks in id order, so two batches touching the same conversations can never deadlock. */
   async lockConversations(em: EntityManager, conversationIds: string[]): Promise<void> {
-    await em.query(`SELECT id FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [conversationIds]);
+    await preparedQuery(em, 'messages-lock-conversations', `SELECT id FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [conversationIds]);
   }
 
   /**
@@ -78,7 +78,9 @@ export class MessagesRepository {
    */
   async storeBatch(em: EntityManager, rows: NewMessage[], at: Date): Promise<(MessageRow & { fresh: boolean })[]> {
     if (rows.length === 0) return [];
-    const stored: (MessageRow & { fresh: boolean })[] = await em.query(
+    const stored = await preparedQuery<MessageRow & { fresh: boolean }>(
+      em,
+      'messages-store-batch',
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::uuid[])
                 WITH ORDINALITY AS v(conversation_id, client_msg_id, sender_id, kind, body, media_id, ord)
