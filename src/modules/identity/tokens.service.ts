@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, KeyObject, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, UserKind } from '../../common/actor';
@@ -35,12 +35,20 @@ export interface TokenPair {
  */
 @Injectable()
 export class TokensService {
+  /**
+   * The signing secret as a key object, made once: handed the string, jsonwebtoken first tries (and
+   * fails) to parse it as a public or private key on every sign and verify, about 0.7 ms each.
+   */
+  private readonly key: KeyObject;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly realtime: RealtimePublisher,
-  ) {}
+  ) {
+    this.key = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
+  }
 
   async startSession(em: EntityManager, userId: string, kind: UserKind, deviceId?: string): Promise<TokenPair> {
     const session = await em.save(em.create(AuthSessionEntity, { userId, deviceId: deviceId ?? null }));
@@ -52,7 +60,7 @@ export class TokensService {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw unauthenticated();
     let claims: jwt.JwtPayload & Partial<AccessClaims>;
     try {
-      claims = jwt.verify(token, this.config.jwtSecret, {
+      claims = jwt.verify(token, this.key, {
         algorithms: [ALGORITHM],
         audience: AUDIENCE,
         issuer: ISSUER,
@@ -130,7 +138,7 @@ export class TokensService {
     const now = this.clock.now();
     const claims: AccessClaims = { typ: 'access', kind, sid: session.id, ...(session.deviceId ? { did: session.deviceId } : {}) };
     // iat from the injected clock: jsonwebtoken derives exp from it, and verification uses the same clock
-    const accessToken = jwt.sign({ ...claims, iat: Math.floor(now.getTime() / 1000) }, this.config.jwtSecret, {
+    const accessToken = jwt.sign({ ...claims, iat: Math.floor(now.getTime() / 1000) }, this.key, {
       algorithm: ALGORITHM,
       audience: AUDIENCE,
       issuer: ISSUER,
