@@ -152,8 +152,8 @@ export class Presence implements OnApplicationShutdown {
 }
 
 /**
- * Global, so the session gateway, the notification dispatcher and later the family presence events
- * share one instance per process (the one that knows this node's sockets).
+ * Global, so family presence (which registers each socket) and the notification dispatcher share one
+ * instance per process (the one that knows this node's sockets).
  */
 @Global()
 @Module({ providers: [Presence], exports: [Presence] })

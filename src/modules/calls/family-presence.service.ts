@@ -52,8 +52,7 @@ export class FamilyPresenceService {
   /** A socket connected. Never throws: presence is a courtesy, never a reason to refuse a connection. */
   async connected(userId: string, socketId: string): Promise<void> {
     try {
-      // the session gateway registers the socket too; registering is idempotent, and doing it here
-      // means the state below is read after this socket counts, whichever gateway runs first
+      // the one registration of the socket; the state below is read after it counts
       await this.presence.connected(userId, socketId);
       await this.announceIfChanged(userId, true);
     } catch (error) {
