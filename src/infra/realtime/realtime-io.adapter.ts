@@ -2,12 +2,14 @@ import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { createAdapter } from '@socket.io/redis-adapter';
+import type Redis from 'ioredis';
 import { isObservable, Observable } from 'rxjs';
 import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import { AppConfig } from '../../config/app-config';
 import { toProblem } from '../../common/problem';
 import { createRedis, RedisRole } from '../redis/redis.factory';
 import { OwnEchoParser } from './own-echo-parser';
+import { publishOrDrop } from './publish-or-drop';
 import { RealtimePublisher, sessionRoom, socketChannelKey, userRoom } from './realtime.publisher';
 import { SOCKET_SERVER_OPTIONS } from './socket-options';
 
@@ -37,10 +39,12 @@ export class RealtimeIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const server: Server = super.createIOServer(port, { ...options, ...SOCKET_SERVER_OPTIONS });
-    // auto-pipelining: the publishes of one tick (a committed batch's messages) leave in one write
-    const pub = createRedis(this.config, RedisRole.Blocking, 'socket-pub', { enableAutoPipelining: true });
-    const sub = pub.duplicate({ enableAutoPipelining: false });
-    sub.on('error', () => undefined);
+    // the publisher fails fast (its broadcasts are dropped while Redis is away, see publishOrDrop) and
+    // auto-pipelines (the publishes of one tick, a committed batch's messages, leave in one write); the
+    // subscriber reconnects and resubscribes for as long as it takes
+    const pub = createRedis(this.config, RedisRole.Command, 'socket-pub', { enableAutoPipelining: true });
+    pub.publish = publishOrDrop(pub, this.logger) as Redis['publish'];
+    const sub = createRedis(this.config, RedisRole.Blocking, 'socket-sub');
     this.clients.push(pub, sub);
     const parser = new OwnEchoParser();
     const adapterOf = createAdapter(pub, sub, { key: socketChannelKey(this.config.redisPrefix), parser });

@@ -1,16 +1,13 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Server } from 'socket.io';
-import { once } from 'node:events';
 import { AppConfig } from '../../config/app-config';
 import { createRedis, RedisRole } from '../redis/redis.factory';
+import { publishOrDrop } from './publish-or-drop';
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 export const socketChannelKey = (prefix: string) => `${prefix}-socket.io`;
-
-/** How long a publish from a process whose emitter has just been created waits for Redis. */
-const CONNECT_WAIT_MS = 2000;
 
 /**
  * How services reach sockets without importing a gateway. In an API process it uses the local
@@ -72,20 +69,7 @@ export class RealtimePublisher implements BeforeApplicationShutdown, OnApplicati
       // a burst (a batch of reminders) publishes many events at once: one write carries them all
       const client = createRedis(this.config, RedisRole.Command, 'emitter', { enableAutoPipelining: true });
       this.emitterClient = client;
-      // the client fails fast when Redis is away; only the first publishes of a process wait (briefly, all
-      // on this one promise) for it to connect, later ones during an outage are dropped at once
-      const connected = once(client, 'ready', { signal: AbortSignal.timeout(CONNECT_WAIT_MS) }).catch(() => undefined);
-      // the emitter fires `publish` and drops its promise, so a failure is logged here, never left unhandled
-      const publisher = {
-        publish: async (channel: string, message: string | Buffer) => {
-          try {
-            await connected;
-            await client.publish(channel, message);
-          } catch (err) {
-            this.logger.warn({ err: (err as Error).message }, 'realtime publish failed');
-          }
-        },
-      };
+      const publisher = { publish: publishOrDrop(client, this.logger) };
       this.emitter = new Emitter(publisher, { key: socketChannelKey(this.config.redisPrefix) });
     }
     return this.emitter as unknown as Pick<Server, 'to' | 'in'>;
