@@ -269,6 +269,9 @@ describe('calls: ringing, answering, signaling relay, time-outs, scheduled calls
         ['call:signal', { sessionId: uuid, to: f.child.id, data: { ...OFFER, html: '<script>' } }],
         ['call:signal', { sessionId: uuid, to: f.child.id, data: { ...OFFER, candidate: { anything: { at: 'all' } } } }],
         ['call:signal', { sessionId: uuid, to: f.child.id, data: { type: 'candidate', candidate: candidate(1).candidate, sdp: { not: 'checked' } } }],
+        // each well formed, but of the other kind of signal: nothing rides along to the peer
+        ['call:signal', { sessionId: uuid, to: f.child.id, data: { type: 'candidate', candidate: candidate(1).candidate, sdp: OFFER.sdp } }],
+        ['call:signal', { sessionId: uuid, to: f.child.id, data: { ...OFFER, candidate: candidate(1).candidate } }],
       ];
       for (const [event, payload] of cases) {
         const answer = await ack(parent, event, payload);

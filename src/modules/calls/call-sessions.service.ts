@@ -14,7 +14,7 @@ import { RemindersService } from '../scheduling/reminders.service';
 import { CallLiveState, CallRole, LiveCall, otherRole, Participant } from './call-live-state';
 import { CallEndReason, CallSessionEntity, CallState, LIVE_CALL_STATES } from './call-session.entity';
 import { CallSessionsRepository, OpenOccurrence } from './call-sessions.repository';
-import { CallPerson, CallSessionResponse, SignalCallDto, SignalType, StartCallDto, talkedSeconds, toCallSessionResponse } from './dto/call.dto';
+import { CallPerson, CallSessionResponse, SignalCallDto, StartCallDto, talkedSeconds, toCallSessionResponse } from './dto/call.dto';
 
 /** A call may realise a scheduled call from this long before its start until its end. */
 export const OCCURRENCE_EARLY_MS = 15 * 60_000;
@@ -186,7 +186,6 @@ export class CallSessionsService {
    * joined with, `to` the other one, and the call answered; nothing is stored.
    */
   async signal(actor: Actor, socketId: string, input: SignalCallDto): Promise<SignalRelay> {
-    requireOneKindOfSignal(input.data);
     const live = await this.live.get(input.sessionId);
     const parties: CallParties | null = live ? { id: input.sessionId, ...live } : await this.calls.find(input.sessionId);
     if (!parties) throw notFound('Call');
@@ -348,8 +347,3 @@ export class CallSessionsService {
   }
 }
 
-/** A description carries no candidate and a candidate no description: nothing unchecked rides along. */
-function requireOneKindOfSignal(data: SignalCallDto['data']): void {
-  if (data.type === SignalType.Candidate && data.sdp !== undefined) throw invalidField('data.sdp', 'is not part of a candidate');
-  if (data.type !== SignalType.Candidate && data.candidate !== undefined) throw invalidField('data.candidate', `is not part of an ${data.type}`);
-}

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { IsEnum, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 import { CallSide } from '../../access/access.service';
 import { CallEndReason, CallSessionEntity, CallState } from '../call-session.entity';
 
@@ -57,17 +57,30 @@ export class IceCandidateDto {
   usernameFragment?: string | null;
 }
 
-/** What WebRTC needs relayed, and nothing else: a description (offer, answer) or an ICE candidate. */
+/**
+ * The property must be left out when `absent(data)` holds: it belongs to the other kind of signal.
+ * (ValidateIf alone skips such a field unchecked, and it would ride along to the peer.)
+ */
+function AbsentWhen(absent: (data: SignalDataDto) => boolean, message: string): PropertyDecorator {
+  return ValidateBy({
+    name: 'absentWhen',
+    validator: { validate: (value: unknown, args) => value === undefined || !absent(args!.object as SignalDataDto), defaultMessage: () => message },
+  });
+}
+
+/** What WebRTC needs relayed, and nothing else: a description (offer, answer) or an ICE candidate, never both. */
 export class SignalDataDto {
   @IsEnum(SignalType)
   type: SignalType;
 
   /** Its size is checked with the whole payload's (MAX_SIGNAL_BYTES), answering 413. */
-  @ValidateIf((data: SignalDataDto) => data.type !== SignalType.Candidate)
+  @ValidateIf((data: SignalDataDto) => data.type !== SignalType.Candidate || data.sdp !== undefined)
+  @AbsentWhen((data) => data.type === SignalType.Candidate, 'sdp is not part of a candidate')
   @IsString()
   sdp?: string;
 
-  @ValidateIf((data: SignalDataDto) => data.type === SignalType.Candidate)
+  @ValidateIf((data: SignalDataDto) => data.type === SignalType.Candidate || data.candidate !== undefined)
+  @AbsentWhen((data) => data.type !== SignalType.Candidate, 'candidate is not part of an offer or an answer')
   @IsObject()
   @ValidateNested()
   @Type(() => IceCandidateDto)
