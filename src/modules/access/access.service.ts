@@ -385,7 +385,7 @@ export class AccessService {
    */
   refuse(actor: Actor, error: DomainError, resource: string): DomainError {
     this.logger.warn(
-      { event: 'access.refused', actorId: actor.userId, actorKind: actor.kind, resource, status: error.code === ErrorCode.NotFound ? 404 : 403 },
+      { event: 'access.refused', actorId: actor.userId, actorKind: actor.kind, resource, status: error.status },
       'access refused',
     );
     return error;
