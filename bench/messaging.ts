@@ -25,13 +25,10 @@ import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
 import { loadConfig } from '../src/config/app-config';
 import { migrate } from '../src/database/migrate';
+import { arg, percentile, SECRETS, sleep, textArg } from './lib/common';
 
 type Mode = 'bare' | 'full';
 
-const arg = (name: string, fallback: number): number => {
-  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return found ? Number(found.split('=')[1]) : fallback;
-};
 const SOCKETS = arg('sockets', 1000);
 const IN_FLIGHT = arg('inflight', 1000);
 const SECONDS = arg('seconds', 10);
@@ -39,11 +36,10 @@ const RATE = arg('rate', 5000);
 const RATE_SECONDS = arg('rate-seconds', 10);
 const MAX_SOCKETS = arg('max-sockets', 5000);
 const HOLD_SECONDS = arg('hold', 600);
-const ONLY = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
+const ONLY = textArg('only');
 const PROFILE = process.argv.includes('--profile');
 const WARMUP_MS = 2000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (...parts: unknown[]) => console.error('[bench]', ...parts);
 
 interface Server {
@@ -145,7 +141,6 @@ function onDelivered(mode: Mode, peer: Peer, handler: (sentAt: number) => void):
   else peer.socket.on('message:new', (m: { senderId: string; body: string }) => m.senderId === peer.partner && handler(Number(m.body)));
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
 async function saturation(mode: Mode, server: Server, peers: Peer[]): Promise<{ perSecond: number; refused: number; cpuPerMessage: number }> {
   const byId = new Map(peers.map((p) => [p.self, p]));
@@ -321,8 +316,6 @@ async function run(mode: Mode, env: Record<string, string>, pairs: Pair[]): Prom
 }
 
 /** Secrets of this run only: the bench's server signs and checks its own tokens. */
-const SECRETS = { JWT_SECRET: randomBytes(32).toString('hex'), CODE_PEPPER: randomBytes(32).toString('hex') };
-
 async function main(): Promise<void> {
   const config = loadConfig(SECRETS);
   log(`seeding ${SOCKETS / 2} conversations of two`);

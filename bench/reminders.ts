@@ -30,7 +30,7 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { DateTime } from 'luxon';
 import { ChildProcess, fork, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -52,15 +52,12 @@ import { addDays, dayOfWeek, localDateOf, resolveLocal } from '../src/modules/sc
 import { RemindersService } from '../src/modules/scheduling/reminders.service';
 import { templateDatabaseName } from '../test/setup/test-config';
 import type { BareResult } from './reminders-bare-worker';
+import { arg, percentile, SECRETS, sleep, textArg } from './lib/common';
 
-const arg = (name: string, fallback: number): number => {
-  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return found ? Number(found.split('=')[1]) : fallback;
-};
 const FAMILIES = arg('families', 10_000);
 const CONCURRENCY = arg('concurrency', 16);
 const GAP_MS = arg('gap', 90) * 1000;
-const POOL = process.argv.find((a) => a.startsWith('--pool='))?.split('=')[1];
+const POOL = textArg('pool');
 const PROFILE = process.argv.includes('--profile');
 const CALIBRATION = 300;
 /** Calibration plans not counted: the first ones pay for a cold process (JIT, pools). */
@@ -75,17 +72,12 @@ const MINUTE = 60_000;
 const SAFETY = 0.8;
 
 const root = join(__dirname, '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const log = (...parts: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 23)}]`, ...parts);
 const iso = (ms: number) => new Date(ms).toISOString();
 const ceilMinute = (ms: number) => Math.ceil(ms / MINUTE) * MINUTE;
 
-/** Secrets of this run only. */
-const SECRETS = { JWT_SECRET: randomBytes(32).toString('hex'), CODE_PEPPER: randomBytes(32).toString('hex') };
-
 // ---------------------------------------------------------------------------------------------- figures
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : NaN);
 interface Dist {
   n: number;
   p50: number;
