@@ -148,6 +148,9 @@ case "${1:-status}" in
     bin="$(pg_bin 2>/dev/null || true)"
     if [ -n "$bin" ] && [ -s "$pg_data/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
       echo "postgresql: up (127.0.0.1:$pg_port)"
+    elif [ -n "$bin" ] && "$bin/psql" "$(pg_url postgres)" -tAc 'SELECT 1' >/dev/null 2>&1; then
+      # as `up` does, a server of another checkout (or one started by hand) that answers is shared
+      echo "postgresql: up (127.0.0.1:$pg_port, another data directory's server)"
     else
       echo "postgresql: down"
     fi
