@@ -8,6 +8,7 @@ import { AppConfig } from '../../config/app-config';
 import { notFound } from '../../common/errors';
 import { preparedQuery } from '../../database/sql';
 import { JobName, queueOf } from '../../infra/queue/job-catalogue';
+import { Jobs } from '../../infra/queue/jobs';
 import { Transactions } from '../../database/transaction';
 import { AccessService } from '../access/access.service';
 import { NotificationChannel } from '../notifications/notification.entity';
@@ -118,6 +119,7 @@ export class RemindersService {
     private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly notifications: NotificationsService,
+    private readonly jobs: Jobs,
     private readonly access: AccessService,
     private readonly clock: Clock,
     config: AppConfig,
@@ -249,11 +251,9 @@ export class RemindersService {
       const exists = await jobExists(ids);
       const missing = rows.map((r, i) => ({ row: r, jobId: ids[i] })).filter((_, i) => !exists[i]);
       if (missing.length > 0) {
-        await this.dataSource.query(
-          `INSERT INTO outbox (queue, job_name, payload, job_id, run_at)
-           SELECT $1, $2, json_build_object('reminderId', l.id), l.job_id, l.due_at
-             FROM unnest($3::uuid[], $4::text[], $5::timestamptz[]) AS l(id, job_id, due_at)`,
-          [queueOf[JobName.SendReminder], JobName.SendReminder, missing.map((l) => l.row.id), missing.map((l) => l.jobId), missing.map((l) => l.row.due_at)],
+        await this.jobs.enqueueMany(
+          this.dataSource.manager,
+          missing.map(({ row, jobId }) => ({ job: JobName.SendReminder, payload: { reminderId: row.id }, jobId, runAt: row.due_at })),
         );
         enqueued += missing.length;
         // within the first 24 hours every reminder had its job already: those were lost
