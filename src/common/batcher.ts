@@ -42,7 +42,7 @@ export class Batcher<I, O> {
   }
 
   submit(item: I): Promise<O> {
-    if (this.closed) return Promise.reject(new Error('the message batcher is closed'));
+    if (this.closed) return Promise.reject(new Error('the batcher is closed'));
     const lane = this.lanes[laneOf(this.keyOf(item), this.lanes.length)];
     return new Promise<O>((resolve, reject) => {
       lane.queue.push({ item, resolve, reject });

@@ -1,3 +1,4 @@
+import type { BatcherOptions } from '../common/batcher';
 import { AppRole, EnvironmentVariables, MediaStorageDriver, NodeEnv, validateEnvironment } from './environment';
 
 /** Typed, validated configuration. The only way the code learns about its environment. */
@@ -80,7 +81,7 @@ export class AppConfig {
     return this.env.REMINDER_CONCURRENCY;
   }
   /** How reminder jobs in flight are grouped into one transaction: at most `max` each, `lanes` batches at once. */
-  get reminderBatching(): { max: number; waitMs: number; lanes: number } {
+  get reminderBatching(): BatcherOptions {
     return { max: this.env.REMINDER_BATCH_MAX, waitMs: 1, lanes: this.env.REMINDER_BATCH_LANES };
   }
   get adminToken(): string | undefined {
@@ -110,7 +111,7 @@ export class AppConfig {
     };
   }
   /** How message sends are grouped into one transaction: at most `max` per batch, waiting at most `waitMs`, `lanes` batches in flight. */
-  get messageBatching(): { max: number; waitMs: number; lanes: number } {
+  get messageBatching(): BatcherOptions {
     return { max: this.env.MESSAGE_BATCH_MAX, waitMs: this.env.MESSAGE_BATCH_WAIT_MS, lanes: this.env.MESSAGE_BATCH_LANES };
   }
   /** What call clients need to reach each other: STUN servers, and TURN servers with their shared secret. */
