@@ -264,10 +264,10 @@ export class AccessService {
     { send = false }: { send?: boolean } = {},
   ): Promise<ConversationStanding[]> {
     if (items.length === 0) return [];
-    // a send batch's is the hot one: planned once per connection
-    const run = <T>(text: string, values: unknown[]): Promise<T[]> =>
-      send ? preparedQuery<T>(em, 'access-conversation-standings-send', text, values) : em.query(text, values);
-    return run<ConversationStanding>(
+    // planned once per connection (in a transaction; outside one, as a plain query): each variant has its own name
+    return preparedQuery<ConversationStanding>(
+      em,
+      send ? 'access-conversation-standings-send' : 'access-conversation-standings',
       `${send ? `WITH recipients AS (${deliverableMembersSql('$5')})` : ''}
        SELECT c.id IS NOT NULL AS exists, c.kind, c.family_id AS "familyId",
               ${send ? `CASE WHEN row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.n) = 1 THEN r.user_ids END` : 'NULL'} AS recipients,
