@@ -292,8 +292,7 @@ export class MessagingService implements BeforeApplicationShutdown {
       return { results, inserted, recipients };
     });
 
-    // committed: now the fast path, in seq order per conversation
-    inserted.sort(({ row: a }, { row: b }) => (a.conversationId === b.conversationId ? Number(a.seq) - Number(b.seq) : a.conversationId < b.conversationId ? -1 : 1));
+    // committed: now the fast path, in batch order, which within a conversation is seq order
     // one response object per row, shared by the event and the answers
     const responses = new Map<MessageRow, MessageResponse>();
     const responseOf = (row: MessageRow) => responses.get(row) ?? responses.set(row, this.toResponse(row)).get(row)!;
