@@ -119,8 +119,8 @@ export class NotificationsService {
     // delivered now: socket notifications not waiting for quiet hours whose route is the socket
     const inline = deliverNow ? prepared.filter((p) => p.input.channel === NotificationChannel.Socket && p.recipient && !p.notBefore) : [];
     const routes = await this.dispatcher.routesOf(inline.map((p) => ({ recipient: p.recipient!, phone: p.input.phone ?? p.recipient!.phone })));
-    const routeOf = new Map(inline.map((p, i) => [p.id, routes[i]] as const).filter(([, route]) => route !== Route.SmsNow));
-    const planned = prepared.map((p) => ({ ...p, route: routeOf.get(p.id) }));
+    const inlineRoutes = new Map(inline.map((p, i) => [p.id, routes[i]] as const).filter(([, route]) => route !== Route.SmsNow));
+    const planned = prepared.map((p) => ({ ...p, route: inlineRoutes.get(p.id) }));
     const sentNow = (p: (typeof planned)[number]) => p.route !== undefined;
 
     // the rows, and the socket attempt of each one delivered now, in one statement
