@@ -8,6 +8,7 @@ import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import { AppConfig } from '../../config/app-config';
 import { toProblem } from '../../common/problem';
 import { createRedis, RedisRole } from '../redis/redis.factory';
+import { coalesceWrites } from './coalesce-writes';
 import { OwnEchoParser } from './own-echo-parser';
 import { publishOrDrop } from './publish-or-drop';
 import { RealtimePublisher, sessionRoom, socketChannelKey, userRoom } from './realtime.publisher';
@@ -54,7 +55,10 @@ export class RealtimeIoAdapter extends IoAdapter {
       parser.register(adapter.uid as string);
       return adapter;
     });
-    server.on('connection', (socket: Socket) => throttleEvents(socket));
+    server.on('connection', (socket: Socket) => {
+      throttleEvents(socket);
+      coalesceWrites(socket);
+    });
     server.use((socket: Socket, next) => {
       this.authenticate(socket.handshake.auth?.token)
         .then((identity) => {
