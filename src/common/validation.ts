@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, PipeTransform, Type, ValidationError, ValidationPipe } from '@nestjs/common';
-import { getMetadataStorage, ValidationTypes, ValidatorConstraintInterface } from 'class-validator';
+import { getMetadataStorage, ValidationArguments, ValidationTypes, ValidatorConstraintInterface } from 'class-validator';
 import { DomainError, ErrorCode, FieldError } from './errors';
 
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -34,6 +34,9 @@ export const socketValidationPipe = strictValidationPipe;
 
 type Check = (value: unknown) => boolean;
 
+/** What a precompiled check's arguments hold between calls, so they keep no payload alive. */
+const EMPTY = Object.freeze({});
+
 /**
  * The strict pipe with a precompiled fast path, for a hot socket event. For each DTO it reads the
  * class-validator metadata once and then calls the same constraint validators directly, without
@@ -61,7 +64,8 @@ export class PrecompiledValidationPipe implements PipeTransform {
 interface PropertyCheck {
   name: string;
   conditions: ((object: object, value: unknown) => boolean)[];
-  constraints: { validate: ValidatorConstraintInterface['validate']; constraints: unknown[] }[];
+  /** Each constraint with its arguments object, filled for the call and emptied after it (validators are synchronous here). */
+  constraints: { validate: ValidatorConstraintInterface['validate']; args: ValidationArguments }[];
 }
 
 /** A function true only for payloads the strict pipe accepts, or null when the DTO needs the full validator. */
@@ -79,7 +83,8 @@ export function compileCheck(metatype: Type<unknown>): Check | null {
     } else if (m.type === ValidationTypes.CUSTOM_VALIDATION) {
       for (const constraint of storage.getTargetValidatorConstraints(m.constraintCls)) {
         if (constraint.async) return null;
-        property.constraints.push({ validate: constraint.instance.validate.bind(constraint.instance), constraints: m.constraints });
+        const args: ValidationArguments = { targetName: metatype.name, property: m.propertyName, object: {}, value: undefined, constraints: m.constraints };
+        property.constraints.push({ validate: constraint.instance.validate.bind(constraint.instance), args });
       }
     } else {
       return null;
@@ -93,8 +98,13 @@ export function compileCheck(metatype: Type<unknown>): Check | null {
     for (const { name, conditions, constraints } of checks) {
       const v = object[name];
       if (!conditions.every((condition) => condition(object, v))) continue;
-      for (const c of constraints) {
-        if (c.validate(v, { targetName: metatype.name, property: name, object, value: v, constraints: c.constraints }) !== true) return false;
+      for (const { validate, args } of constraints) {
+        args.object = object;
+        args.value = v;
+        const valid = validate(v, args) === true;
+        args.object = EMPTY;
+        args.value = undefined;
+        if (!valid) return false;
       }
     }
     return true;
