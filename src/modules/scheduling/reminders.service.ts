@@ -35,6 +35,9 @@ const URGENT_WITHIN_MINUTES = 60;
 /** BullMQ ids may not contain ':'; the version makes a moved call's reminders new jobs. */
 export const reminderJobId = (r: { occurrenceId: string; offsetMinutes: number; userId: string; occurrenceVersion: number }) =>
   `rem-${r.occurrenceId}-${r.offsetMinutes}-${r.userId}-v${r.occurrenceVersion}`;
+/** reminderJobId in SQL, of a row with the reminders table's columns (`row` its alias), for statements that enqueue as they plan. */
+const reminderJobIdSql = (row: string) =>
+  `'rem-' || ${row}.occurrence_id || '-' || ${row}.offset_minutes || '-' || ${row}.user_id || '-v' || ${row}.occurrence_version`;
 
 export interface ReminderView {
   id: string;
@@ -161,9 +164,8 @@ export class RemindersService {
          RETURNING id, occurrence_id, user_id, offset_minutes, occurrence_version, due_at, state
        )
        INSERT INTO outbox (queue, job_name, payload, job_id, run_at)
-       SELECT $4, $5, json_build_object('reminderId', id),
-              'rem-' || occurrence_id || '-' || offset_minutes || '-' || user_id || '-v' || occurrence_version, due_at
-         FROM inserted WHERE state = 'scheduled' AND due_at < $6`,
+       SELECT $4, $5, json_build_object('reminderId', i.id), ${reminderJobIdSql('i')}, i.due_at
+         FROM inserted i WHERE i.state = 'scheduled' AND i.due_at < $6`,
       [occurrenceIds, now, [...DEFAULT_REMINDER_OFFSETS], queueOf[JobName.SendReminder], JobName.SendReminder, new Date(now.getTime() + ENQUEUE_AHEAD_MS)],
     );
   }
