@@ -25,7 +25,7 @@ import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
 import { loadConfig } from '../src/config/app-config';
 import { migrate } from '../src/database/migrate';
-import { arg, percentile, SECRETS, sleep, textArg } from './lib/common';
+import { arg, percentile, script, SECRETS, sleep, textArg } from './lib/common';
 
 type Mode = 'bare' | 'full';
 
@@ -54,8 +54,9 @@ interface Server {
 }
 
 function startServer(mode: Mode, env: Record<string, string>): Promise<Server> {
-  const child = fork(join(__dirname, 'messaging-server.ts'), [mode], {
-    execArgv: ['--expose-gc', ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.local/profiles'] : []), '-r', 'ts-node/register/transpile-only'],
+  const server = script(__dirname, 'messaging-server');
+  const child = fork(server.file, [mode], {
+    execArgv: ['--expose-gc', ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.local/profiles'] : []), ...server.execArgv],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -52,7 +52,7 @@ import { addDays, dayOfWeek, localDateOf, resolveLocal } from '../src/modules/sc
 import { RemindersService } from '../src/modules/scheduling/reminders.service';
 import { templateDatabaseName } from '../test/setup/test-config';
 import type { BareResult } from './reminders-bare-worker';
-import { arg, percentile, SECRETS, sleep, textArg } from './lib/common';
+import { arg, percentile, ROOT, script, SECRETS, sleep, textArg } from './lib/common';
 
 const FAMILIES = arg('families', 10_000);
 const CONCURRENCY = arg('concurrency', 16);
@@ -71,7 +71,7 @@ const MINUTE = 60_000;
  */
 const SAFETY = 0.8;
 
-const root = join(__dirname, '..');
+const root = ROOT;
 const log = (...parts: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 23)}]`, ...parts);
 const iso = (ms: number) => new Date(ms).toISOString();
 const ceilMinute = (ms: number) => Math.ceil(ms / MINUTE) * MINUTE;
@@ -258,11 +258,11 @@ interface WorkerChild {
   request<T>(message: object, answerKey: string, timeoutMs: number): Promise<T | undefined>;
 }
 
-/** src/worker.ts as production runs it (ts-node transpile-only), its log in .local/. */
+/** The worker as production runs it (compiled, when the bench runs from dist/), its log in .local/. */
 function startWorker(env: Record<string, string>, logFile: string): WorkerChild {
-  const script = PROFILE ? join(__dirname, 'reminders-profiled-worker.ts') : join(root, 'src', 'worker.ts');
+  const worker = PROFILE ? script(__dirname, 'reminders-profiled-worker') : script(join(__dirname, '..', 'src'), 'worker');
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script], {
+  const child = spawn(process.execPath, [...worker.execArgv, worker.file], {
     cwd: root,
     stdio: ['ignore', out, out, 'ipc'],
     env: { PATH: process.env.PATH, TS_NODE_PROJECT: join(root, 'tsconfig.json'), ...env, APP_ROLE: 'worker', LOG_LEVEL: 'info' },
@@ -303,8 +303,9 @@ interface BareRound extends BareResult {
  * job alone (the floor for the lone reminder).
  */
 async function bareBaseline(redisUrl: string, prefix: string, count: number, concurrency: number): Promise<{ burst: BareRound; lone: BareRound }> {
-  const child = fork(join(__dirname, 'reminders-bare-worker.ts'), [], {
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
+  const bare = script(__dirname, 'reminders-bare-worker');
+  const child = fork(bare.file, [], {
+    execArgv: bare.execArgv,
     env: {
       PATH: process.env.PATH,
       TS_NODE_PROJECT: join(root, 'tsconfig.json'),

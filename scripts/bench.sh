@@ -26,4 +26,7 @@ set -a
 . .local/services.env
 set +a
 
-exec npx ts-node --transpile-only "bench/$name.ts" "$@"
+# compiled, as production runs the service (see bench/lib/common.ts)
+echo "[bench] building (nest build)" >&2
+npx nest build
+exec node "dist/bench/$name.js" "$@"

@@ -1,5 +1,21 @@
 /** What the benchmarks share: their options, their secrets and how they read a distribution. */
 import { randomBytes } from 'node:crypto';
+import { extname, join } from 'node:path';
+
+/**
+ * scripts/bench.sh runs the benchmarks compiled (dist/bench, next to dist/src), as production runs the
+ * service: under ts-node every process would also load node's domain module, whose EventEmitter.emit
+ * costs the bare baselines more than the application. Started with ts-node they still work.
+ */
+const compiled = extname(__filename) === '.js';
+
+/** The checkout's root, from bench/lib or dist/bench/lib. */
+export const ROOT = compiled ? join(__dirname, '..', '..', '..') : join(__dirname, '..', '..');
+
+/** A script next to the running code (`dir` the folder of its .ts source or its compiled .js) and the node arguments that run it. */
+export function script(dir: string, name: string): { file: string; execArgv: string[] } {
+  return compiled ? { file: join(dir, `${name}.js`), execArgv: [] } : { file: join(dir, `${name}.ts`), execArgv: ['-r', 'ts-node/register/transpile-only'] };
+}
 
 /** `--name=value` from the command line as a number, or the fallback. */
 export const arg = (name: string, fallback: number): number => {
