@@ -316,7 +316,7 @@ async function run(mode: Mode, env: Record<string, string>, pairs: Pair[]): Prom
   return { ...sat, ...lat, ...mem };
 }
 
-/** Secrets of this run only: the bench's server signs and checks its own tokens. */
+/** Seeds its own database, runs the bare relay then the full path (each server signs and checks its own tokens), prints the figures. */
 async function main(): Promise<void> {
   const config = loadConfig(SECRETS);
   log(`seeding ${SOCKETS / 2} conversations of two`);

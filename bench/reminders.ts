@@ -71,7 +71,6 @@ const MINUTE = 60_000;
  */
 const SAFETY = 0.8;
 
-const root = ROOT;
 const log = (...parts: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 23)}]`, ...parts);
 const iso = (ms: number) => new Date(ms).toISOString();
 const ceilMinute = (ms: number) => Math.ceil(ms / MINUTE) * MINUTE;
@@ -263,9 +262,9 @@ function startWorker(env: Record<string, string>, logFile: string): WorkerChild 
   const worker = PROFILE ? script(__dirname, 'reminders-profiled-worker') : script(join(__dirname, '..', 'src'), 'worker');
   const out = openSync(logFile, 'a');
   const child = spawn(process.execPath, [...worker.execArgv, worker.file], {
-    cwd: root,
+    cwd: ROOT,
     stdio: ['ignore', out, out, 'ipc'],
-    env: { PATH: process.env.PATH, TS_NODE_PROJECT: join(root, 'tsconfig.json'), ...env, APP_ROLE: 'worker', LOG_LEVEL: 'info' },
+    env: { PATH: process.env.PATH, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env, APP_ROLE: 'worker', LOG_LEVEL: 'info' },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
@@ -308,7 +307,7 @@ async function bareBaseline(redisUrl: string, prefix: string, count: number, con
     execArgv: bare.execArgv,
     env: {
       PATH: process.env.PATH,
-      TS_NODE_PROJECT: join(root, 'tsconfig.json'),
+      TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
       REDIS_URL: redisUrl,
       BARE_PREFIX: prefix,
       BARE_QUEUE,
@@ -568,8 +567,8 @@ async function main(): Promise<number> {
     // the reminder worker's settings may be tried from the environment: REMINDER_CONCURRENCY=256 npm run bench -- reminders
     ...Object.fromEntries(['REMINDER_CONCURRENCY', 'REMINDER_BATCH_MAX', 'REMINDER_BATCH_LANES'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
   };
-  mkdirSync(join(root, '.local'), { recursive: true });
-  const workerLog = join(root, '.local', `bench-reminders-worker-${epoch}.log`);
+  mkdirSync(join(ROOT, '.local'), { recursive: true });
+  const workerLog = join(ROOT, '.local', `bench-reminders-worker-${epoch}.log`);
 
   let app: NestExpressApplication | undefined;
   let worker: WorkerChild | undefined;
@@ -775,8 +774,8 @@ async function main(): Promise<number> {
     const cpuAfter = await cpuSnapshot(db, dbName, worker.child.pid!, redisPid);
     let profileFile: string | undefined;
     if (PROFILE) {
-      mkdirSync(join(root, '.local', 'profiles'), { recursive: true });
-      profileFile = await worker.request<string>({ cmd: 'profile-stop', file: join(root, '.local', 'profiles', `reminders-worker-${epoch}.cpuprofile`) }, 'profiled', 30_000);
+      mkdirSync(join(ROOT, '.local', 'profiles'), { recursive: true });
+      profileFile = await worker.request<string>({ cmd: 'profile-stop', file: join(ROOT, '.local', 'profiles', `reminders-worker-${epoch}.cpuprofile`) }, 'profiled', 30_000);
     }
     await until(settled, 30_000);
     const burst = await lateness(db, due, expected, published);

@@ -83,7 +83,7 @@ export function compileCheck(metatype: Type<unknown>): Check | null {
     } else if (m.type === ValidationTypes.CUSTOM_VALIDATION) {
       for (const constraint of storage.getTargetValidatorConstraints(m.constraintCls)) {
         if (constraint.async) return null;
-        const args: ValidationArguments = { targetName: metatype.name, property: m.propertyName, object: {}, value: undefined, constraints: m.constraints };
+        const args: ValidationArguments = { targetName: metatype.name, property: m.propertyName, object: EMPTY, value: undefined, constraints: m.constraints };
         property.constraints.push({ validate: constraint.instance.validate.bind(constraint.instance), args });
       }
     } else {
