@@ -10,13 +10,17 @@ export async function updateReturning<T = Record<string, unknown>>(em: EntityMan
 }
 
 /**
- * Runs a statement as a named prepared statement on the entity manager's connection (a transaction's),
- * so PostgreSQL plans it once per connection rather than on every call: for hot statements whose
- * planning costs as much as their work, like a batch of reminders. One name, one text, always.
+ * Runs a statement as a named prepared statement, so PostgreSQL plans it once per connection rather
+ * than on every call: for hot statements whose planning costs as much as their work, like a batch of
+ * reminders. In a transaction it runs on the transaction's connection; outside one, on a connection of
+ * the pool for this statement alone (each connection prepares it on first use). One name, one text, always.
  */
 export async function preparedQuery<T = Record<string, unknown>>(em: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
-  // outside a transaction there is no connection of our own to keep the statement on
-  if (!em.queryRunner) return em.query(text, values);
-  const client = (await em.queryRunner.connect()) as { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }> };
-  return (await client.query({ name, text, values })).rows;
+  const runner = em.queryRunner ?? em.connection.createQueryRunner();
+  try {
+    const client = (await runner.connect()) as { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }> };
+    return (await client.query({ name, text, values })).rows;
+  } finally {
+    if (!em.queryRunner) await runner.release();
+  }
 }

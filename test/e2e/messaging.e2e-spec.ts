@@ -231,6 +231,35 @@ describe('messaging: ordered, exactly-once, authorised conversations', () => {
       expect(await seqsOf(conversationId)).toEqual([1, 2]);
     });
 
+    it('a duplicate that another node commits while this batch waits for the conversation is answered as stored, and burns no seq', async () => {
+      const family = await givenFamily(t);
+      const conversationId = await familyThread(family);
+      const socket = await connect(family.parent);
+      await sendSocket(socket, conversationId, { body: '第一条' });
+      const clientMsgId = clientId('race');
+      // another node's batch holds the conversation and has stored the same client id, not yet committed
+      const other = t.dataSource.createQueryRunner();
+      await other.connect();
+      try {
+        await other.startTransaction();
+        await other.query(`UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1`, [conversationId]);
+        const [stored] = await other.query(
+          `INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, kind, body, created_at) VALUES ($1, 2, $2, $3, 'text', '重发', now()) RETURNING id`,
+          [conversationId, clientMsgId, family.parent.id],
+        );
+        const answer = sendSocket(socket, conversationId, { clientMsgId, body: '重发' });
+        // this node's store waits for the conversation's lock, with a snapshot that cannot see the other's row
+        await eventually(async () => expect(await t.count('pg_stat_activity', `datname = current_database() AND wait_event_type = 'Lock'`)).toBe(1));
+        await other.commitTransaction();
+        expect((await answer).message).toMatchObject({ id: stored.id, seq: 2, body: '重发' });
+      } finally {
+        if (other.isTransactionActive) await other.rollbackTransaction();
+        await other.release();
+      }
+      expect(await seqsOf(conversationId)).toEqual([1, 2]);
+      expect((await sendSocket(socket, conversationId, { body: '下一条' })).message!.seq).toBe(3);
+    });
+
     it('a client that was away syncs from its last seq and ends with exactly the server’s messages', async () => {
       const family = await givenFamily(t);
       const conversationId = await familyThread(family);

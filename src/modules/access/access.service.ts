@@ -173,17 +173,16 @@ export class AccessService {
   }
 
   /**
-   * The access decision for a batch of sends, in one round trip inside the batch's transaction: the
+   * The access decision for a batch of sends, in one round trip just before the batch is stored: the
    * sign-in is still live (the socket guard's check, folded in so a busy socket costs no extra query),
    * the sender is an active member, and a child sender's every fellow member is its approved contact.
    * Returns, per item, the error that refuses it, or undefined; and, in the same query, who may
    * receive each conversation's messages (as deliverableMembers), once per conversation.
    */
   async authorizeMessageSends(
-    em: EntityManager,
     items: { actor: Actor; conversationId: string }[],
   ): Promise<{ refusals: (DomainError | undefined)[]; recipients: Map<string, string[]> }> {
-    const standings = await this.conversationStandings(items, em, { send: true });
+    const standings = await this.conversationStandings(items, this.dataSource.manager, { send: true });
     const recipients = new Map<string, string[]>();
     const refusals = items.map(({ actor, conversationId }, i) => {
       // the first item of each conversation carries its recipients

@@ -62,24 +62,21 @@ export interface MediaRow {
 export class MessagesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Locks in id order, so two batches touching the same conversations can never deadlock. */
-  async lockConversations(em: EntityManager, conversationIds: string[]): Promise<void> {
-    await preparedQuery(em, 'messages-lock-conversations', `SELECT id FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [conversationIds]);
-  }
-
   /**
-   * Stores a batch in one statement, under the conversations' locks (taken by an earlier statement,
-   * so this one's snapshot sees every message committed before them): a (conversation, sender, client
-   * id) already stored is answered as it is (`fresh` false) and takes no seq; each conversation's
-   * last_seq rises by its count of new messages, which get old last_seq + 1, + 2, … in batch order.
-   * The rows must not repeat a key among themselves. Answers one row per input row, in input order.
-   * A new message comes back with its id and seq only (the rest is what was sent, stamped `at`), so
-   * its text is not read back.
+   * Stores a batch in one statement, which is its own transaction: it locks the conversations that get
+   * new messages (in id order, so two batches can never deadlock), raises each one's last_seq by its
+   * count of new messages, which get old last_seq + 1, + 2, … in batch order, and inserts them. A
+   * (conversation, sender, client id) already stored is answered as it is (`fresh` false) and takes
+   * no seq. One stored by a racing batch on another node after this statement began is not among the
+   * `existing` of its snapshot: its insert breaks the unique key (23505) and the whole statement is
+   * undone, seqs included; run again, it answers that message. The rows must not repeat a key among
+   * themselves. Answers one row per input row, in input order. A new message comes back with its id
+   * and seq only (the rest is what was sent, stamped `at`), so its text is not read back.
    */
-  async storeBatch(em: EntityManager, rows: NewMessage[], at: Date): Promise<(MessageRow & { fresh: boolean })[]> {
+  async storeBatch(rows: NewMessage[], at: Date): Promise<(MessageRow & { fresh: boolean })[]> {
     if (rows.length === 0) return [];
     const stored = await preparedQuery<MessageRow & { fresh: boolean }>(
-      em,
+      this.dataSource.manager,
       'messages-store-batch',
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::uuid[])
@@ -94,8 +91,12 @@ export class MessagesRepository {
                              WHERE e.conversation_id = i.conversation_id AND e.sender_id = i.sender_id AND e.client_msg_id = i.client_msg_id)
        ), counts AS (
          SELECT conversation_id, count(*)::int AS n FROM fresh GROUP BY conversation_id
+       ), locked AS MATERIALIZED (
+         SELECT c.id FROM conversations c WHERE c.id IN (SELECT conversation_id FROM counts) ORDER BY c.id FOR UPDATE
        ), reserved AS (
-         UPDATE conversations c SET last_seq = c.last_seq + counts.n FROM counts WHERE c.id = counts.conversation_id
+         UPDATE conversations c SET last_seq = c.last_seq + counts.n
+           FROM counts JOIN locked l ON l.id = counts.conversation_id
+          WHERE c.id = counts.conversation_id
          RETURNING c.id, c.last_seq, counts.n
        ), inserted AS (
          INSERT INTO messages AS m (conversation_id, seq, client_msg_id, sender_id, kind, body, media_id, created_at)

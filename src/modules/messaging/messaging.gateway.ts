@@ -10,7 +10,7 @@ import { MessagingService } from './messaging.service';
 
 /**
  * `message:send` and `message:read`. Every event is authorised against the current state: `read`
- * through the session guard, `send` inside its batch's transaction (AccessService.authorizeMessageSends
+ * through the session guard, `send` just before its batch is stored (AccessService.authorizeMessageSends
  * checks the same live session, membership and contacts in one query per batch, not one per message).
  * `send` is the hot event: its payload is checked by the precompiled form of the strict pipe (the same
  * rules and, for a refused payload, the same errors).

@@ -42,10 +42,10 @@ const MAX_ATTEMPTS = 3;
  * before it is acknowledged; a resend with the same client id answers the stored message; the socket
  * is only the fast path, `after()` (GET …/messages?afterSeq=) is the guarantee.
  *
- * Sends are committed in batches (Batcher): one transaction locks the batch's conversations in id
- * order, decides access for every item in one query, then in one statement answers duplicates as
- * stored, reserves seqs (UPDATE … last_seq + n) and inserts every new message. Because the lock comes first, a duplicate racing on
- * another node waits and then finds the stored message: it never burns a seq.
+ * Sends are committed in batches (Batcher): one query decides access for every item, then one
+ * statement locks the batch's conversations in id order, answers duplicates as stored, reserves seqs
+ * (UPDATE … last_seq + n) and inserts every new message. A duplicate racing on another node breaks the
+ * unique key and undoes the statement, which then runs again and answers it: it never burns a seq.
  */
 @Injectable()
 export class MessagingService implements BeforeApplicationShutdown {
@@ -67,7 +67,7 @@ export class MessagingService implements BeforeApplicationShutdown {
 
   /**
    * Sends a message (socket `message:send` or REST). The access decision is taken for the whole batch
-   * inside its transaction, under the conversations' locks (AccessService.authorizeMessageSends): the
+   * against the current state, just before it is stored (AccessService.authorizeMessageSends): the
    * sign-in is live, the sender an active member, and a child sender's fellow members all its
    * approved contacts. Resolves after the commit. Every device of every member gets `message:new`,
    * except the socket it was sent from (`from.socketId`): that one has the message in its answer.
@@ -263,63 +263,62 @@ export class MessagingService implements BeforeApplicationShutdown {
     }
   }
 
+  /**
+   * Two statements, one round trip each: the access decision for every item, then the store (one
+   * statement, its own transaction; see MessagesRepository.storeBatch). Nothing is acknowledged or
+   * delivered before the store has committed.
+   */
   private async commitOnce(items: SendItem[]): Promise<Settled<MessageResponse>[]> {
     const now = this.clock.now();
-    const { results, inserted, recipients } = await this.transactions.run(async (em) => {
-      // first the locks, in a statement of their own: every later statement then sees what the
-      // previous holder committed, a duplicate racing on another node included
-      await this.messages.lockConversations(em, [...new Set(items.map((i) => i.conversationId))].sort());
-      const { results, recipients } = await this.decide(em, items);
+    const { results, recipients } = await this.decide(items);
 
-      // the same client id twice in one batch is one message: the first item stores it (its socket
-      // alone goes without the echo: it has the message in its answer), the rest answer it
-      const rowOfKey = new Map<string, number>();
-      const rows: (NewMessage & { socketId?: string })[] = [];
-      const rowOfItem = items.map(({ actor, conversationId, input, socketId }, i) => {
-        if (results[i]) return undefined;
-        const key = clientKey(conversationId, actor.userId, input.clientMsgId);
-        if (!rowOfKey.has(key)) {
-          rowOfKey.set(key, rows.push({ conversationId, clientMsgId: input.clientMsgId, senderId: actor.userId, kind: input.kind, body: input.body ?? null, mediaId: input.mediaId ?? null, socketId }) - 1);
-        }
-        return rowOfKey.get(key)!;
-      });
-      // one stored row per row sent, in the same order
-      const stored = await this.messages.storeBatch(em, rows, now);
-      rowOfItem.forEach((row, i) => {
-        if (row !== undefined) results[i] = { ok: true, value: stored[row] };
-      });
-      const inserted = stored.flatMap((row, j) => (row.fresh ? [{ row, exceptSocketId: rows[j].socketId }] : []));
-      return { results, inserted, recipients };
+    // the same client id twice in one batch is one message: the first item stores it (its socket
+    // alone goes without the echo: it has the message in its answer), the rest answer it
+    const rowOfKey = new Map<string, number>();
+    const rows: (NewMessage & { socketId?: string })[] = [];
+    const rowOfItem = items.map(({ actor, conversationId, input, socketId }, i) => {
+      if (results[i]) return undefined;
+      const key = clientKey(conversationId, actor.userId, input.clientMsgId);
+      if (!rowOfKey.has(key)) {
+        rowOfKey.set(key, rows.push({ conversationId, clientMsgId: input.clientMsgId, senderId: actor.userId, kind: input.kind, body: input.body ?? null, mediaId: input.mediaId ?? null, socketId }) - 1);
+      }
+      return rowOfKey.get(key)!;
     });
+    // one stored row per row sent, in the same order
+    const stored = await this.messages.storeBatch(rows, now);
 
     // committed: now the fast path, in batch order, which within a conversation is seq order
     // one response object per row, shared by the event and the answers
     const responses = new Map<MessageRow, MessageResponse>();
     const responseOf = (row: MessageRow) => responses.get(row) ?? responses.set(row, this.toResponse(row)).get(row)!;
-    for (const { row, exceptSocketId } of inserted) {
-      this.publisher.toUsers(recipients.get(row.conversationId) ?? [], MessagingEvent.New, responseOf(row), { exceptSocketId });
-    }
-    return results.map((r) => (r!.ok ? { ok: true, value: responseOf(r!.value) } : r!)) as Settled<MessageResponse>[];
+    stored.forEach((row, j) => {
+      if (row.fresh) this.publisher.toUsers(recipients.get(row.conversationId) ?? [], MessagingEvent.New, responseOf(row), { exceptSocketId: rows[j].socketId });
+    });
+    return items.map((_, i) => {
+      const row = rowOfItem[i];
+      return row === undefined ? results[i]! : { ok: true, value: responseOf(stored[row]) };
+    });
   }
 
   /**
-   * Per item: the access decision (and, from the same query, who may receive each conversation),
-   * then whether its media is an upload of the sender's in that conversation.
+   * Per item: the access decision (and, from the same query, who may receive each conversation), and
+   * whether its media is an upload of the sender's in that conversation (read at the same time).
    */
-  private async decide(
-    em: EntityManager,
-    items: SendItem[],
-  ): Promise<{ results: (Settled<MessageRow> | undefined)[]; recipients: Map<string, string[]> }> {
-    const { refusals, recipients } = await this.access.authorizeMessageSends(em, items);
-    const results: (Settled<MessageRow> | undefined)[] = refusals.map((error) => (error ? { ok: false, error } : undefined));
-    const withMedia = items.map((_, i) => i).filter((i) => !results[i] && items[i].input.mediaId);
-    if (withMedia.length === 0) return { results, recipients };
-    const media: { id: string; conversationId: string; uploadedBy: string | null; kind: string }[] = await em.query(
-      `SELECT id, conversation_id AS "conversationId", uploaded_by AS "uploadedBy", kind FROM message_media WHERE id = ANY($1::uuid[])`,
-      [withMedia.map((i) => items[i].input.mediaId)],
-    );
+  private async decide(items: SendItem[]): Promise<{ results: (Settled<MessageResponse> | undefined)[]; recipients: Map<string, string[]> }> {
+    const withMedia = items.flatMap(({ input }, i) => (input.mediaId ? [i] : []));
+    const [{ refusals, recipients }, media] = await Promise.all([
+      this.access.authorizeMessageSends(items),
+      withMedia.length === 0
+        ? []
+        : this.dataSource.query<{ id: string; conversationId: string; uploadedBy: string | null; kind: string }[]>(
+            `SELECT id, conversation_id AS "conversationId", uploaded_by AS "uploadedBy", kind FROM message_media WHERE id = ANY($1::uuid[])`,
+            [withMedia.map((i) => items[i].input.mediaId)],
+          ),
+    ]);
+    const results: (Settled<MessageResponse> | undefined)[] = refusals.map((error) => (error ? { ok: false, error } : undefined));
     const byId = new Map(media.map((m) => [m.id, m]));
     for (const i of withMedia) {
+      if (results[i]) continue;
       const { actor, conversationId, input } = items[i];
       const found = byId.get(input.mediaId!);
       if (!found || found.conversationId !== conversationId || found.uploadedBy !== actor.userId) {
