@@ -4,7 +4,7 @@
  * relay (no auth, no database), driven by the same load generator in the same run.
  *
  *   npm run bench -- messaging [--sockets=1000] [--inflight=1000] [--seconds=10] [--rate=5000]
- *                              [--rate-seconds=10] [--max-sockets=5000] [--hold=600]
+ *                              [--rate-seconds=10] [--max-sockets=5000] [--hold=600] [--history=200]
  *
  * Figures, each for the full path, the bare relay and their ratio:
  *   - delivered messages/s at saturation: `sockets` sockets in pairs, `inflight` messages in flight
@@ -36,6 +36,7 @@ const RATE = arg('rate', 5000);
 const RATE_SECONDS = arg('rate-seconds', 10);
 const MAX_SOCKETS = arg('max-sockets', 5000);
 const HOLD_SECONDS = arg('hold', 600);
+const HISTORY = arg('history', 200);
 const ONLY = textArg('only');
 const PROFILE = process.argv.includes('--profile');
 const WARMUP_MS = 2000;
@@ -248,7 +249,12 @@ interface Pair {
   conversationId?: string;
 }
 
-/** A fresh, migrated database with SOCKETS/2 two-adult families (each with its family thread). */
+/**
+ * A fresh, migrated database with SOCKETS/2 two-adult families, each with its family thread holding
+ * HISTORY earlier messages, and statistics, as a service that has been running has: on empty tables
+ * the plans PostgreSQL caches per connection would be made for empty tables, and go stale as the run
+ * fills them faster than autovacuum looks.
+ */
 async function seed(adminUrl: string): Promise<{ url: string; name: string; pairs: Pair[]; userIds: string[] }> {
   const name = `hl_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
@@ -279,6 +285,19 @@ async function seed(adminUrl: string): Promise<{ url: string; name: string; pair
     await db.query(`INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2), ($1, $3)`, [conversation[0].id, a, b]);
     pairs.push({ a, b, conversationId: conversation[0].id });
   }
+  await db.query(
+    `WITH history AS (
+       INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, kind, body, created_at)
+       SELECT c.id, g, 'history-' || g, CASE WHEN g % 2 = 0 THEN m.a ELSE m.b END, 'text', '早上好 ' || g, now() - make_interval(mins => $1 - g)
+         FROM conversations c
+         JOIN LATERAL (SELECT min(user_id::text)::uuid AS a, max(user_id::text)::uuid AS b FROM conversation_members WHERE conversation_id = c.id) m ON true
+        CROSS JOIN generate_series(1, $1::int) g
+       RETURNING conversation_id
+     )
+     UPDATE conversations SET last_seq = $1 WHERE id IN (SELECT conversation_id FROM history)`,
+    [HISTORY],
+  );
+  await db.query('ANALYZE');
   await db.end();
   return { url: url.toString(), name, pairs, userIds: pairs.flatMap((p) => [p.a, p.b]) };
 }
