@@ -33,6 +33,12 @@ interface SendItem {
   socketId?: string;
 }
 
+/** Per item of a batch, its refusal (or nothing: it may be stored); per conversation, who receives its messages. */
+interface Decision {
+  results: (Settled<MessageResponse> | undefined)[];
+  recipients: Map<string, string[]>;
+}
+
 /** PostgreSQL errors after which the same batch may simply run again. */
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
 const MAX_ATTEMPTS = 3;
@@ -248,9 +254,12 @@ export class MessagingService implements BeforeApplicationShutdown {
    * other reason is split, so one bad item cannot take its neighbours down with it.
    */
   private async commitBatch(items: SendItem[]): Promise<Settled<MessageResponse>[]> {
+    let decision: Decision | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.commitOnce(items);
+        // a retry runs the store again, not the access query: only the store lost a race
+        decision ??= await this.decide(items);
+        return await this.commitOnce(items, decision);
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
@@ -264,13 +273,11 @@ export class MessagingService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Two statements, one round trip each: the access decision for every item, then the store (one
-   * statement, its own transaction; see MessagesRepository.storeBatch). Nothing is acknowledged or
-   * delivered before the store has committed.
+   * Stores a batch whose access is decided, in one statement that is its own transaction (see
+   * MessagesRepository.storeBatch). Nothing is acknowledged or delivered before it has committed.
    */
-  private async commitOnce(items: SendItem[]): Promise<Settled<MessageResponse>[]> {
+  private async commitOnce(items: SendItem[], { results, recipients }: Decision): Promise<Settled<MessageResponse>[]> {
     const now = this.clock.now();
-    const { results, recipients } = await this.decide(items);
 
     // the same client id twice in one batch is one message: the first item stores it (its socket
     // alone goes without the echo: it has the message in its answer), the rest answer it
@@ -304,7 +311,7 @@ export class MessagingService implements BeforeApplicationShutdown {
    * Per item: the access decision (and, from the same query, who may receive each conversation), and
    * whether its media is an upload of the sender's in that conversation (read at the same time).
    */
-  private async decide(items: SendItem[]): Promise<{ results: (Settled<MessageResponse> | undefined)[]; recipients: Map<string, string[]> }> {
+  private async decide(items: SendItem[]): Promise<Decision> {
     const withMedia = items.flatMap(({ input }, i) => (input.mediaId ? [i] : []));
     const [{ refusals, recipients }, media] = await Promise.all([
       this.access.authorizeMessageSends(items),
