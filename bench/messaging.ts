@@ -285,18 +285,15 @@ async function seed(adminUrl: string): Promise<{ url: string; name: string; pair
     await db.query(`INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2), ($1, $3)`, [conversation[0].id, a, b]);
     pairs.push({ a, b, conversationId: conversation[0].id });
   }
+  // each thread's history, its two members taking turns
   await db.query(
-    `WITH history AS (
-       INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, kind, body, created_at)
-       SELECT c.id, g, 'history-' || g, CASE WHEN g % 2 = 0 THEN m.a ELSE m.b END, 'text', '早上好 ' || g, now() - make_interval(mins => $1 - g)
-         FROM conversations c
-         JOIN LATERAL (SELECT min(user_id::text)::uuid AS a, max(user_id::text)::uuid AS b FROM conversation_members WHERE conversation_id = c.id) m ON true
-        CROSS JOIN generate_series(1, $1::int) g
-       RETURNING conversation_id
-     )
-     UPDATE conversations SET last_seq = $1 WHERE id IN (SELECT conversation_id FROM history)`,
-    [HISTORY],
+    `INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, kind, body, created_at)
+     SELECT p.conversation_id, g, 'history-' || g, CASE WHEN g % 2 = 0 THEN p.a ELSE p.b END, 'text', '早上好 ' || g, now() - make_interval(mins => $4 - g)
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS p(conversation_id, a, b)
+      CROSS JOIN generate_series(1, $4::int) g`,
+    [pairs.map((p) => p.conversationId), pairs.map((p) => p.a), pairs.map((p) => p.b), HISTORY],
   );
+  await db.query(`UPDATE conversations SET last_seq = $1`, [HISTORY]);
   await db.query('ANALYZE');
   await db.end();
   return { url: url.toString(), name, pairs, userIds: pairs.flatMap((p) => [p.a, p.b]) };
