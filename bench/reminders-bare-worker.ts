@@ -1,6 +1,6 @@
 /**
  * The bare side of bench/reminders.ts (not a benchmark on its own): one BullMQ Worker in its own
- * process, with the concurrency, lock and connection settings of the app's WorkerHost, whose handler
+ * process, with the lock and connection settings of the app's WorkerHost and many jobs in flight, whose handler
  * does nothing but note how late it started. The parent forks it, then for each round sends
  * {cmd: 'expect', count}, adds that many delayed jobs itself and gets {done: BareResult} back over IPC
  * once they all ran. {cmd: 'stop'} closes the worker.

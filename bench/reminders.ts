@@ -1,7 +1,7 @@
 /**
  * Reminder benchmark (not a test): 10,000 families whose weekly calls all start at the same instant.
  *
- *   npm run bench -- reminders [--families=10000] [--concurrency=16] [--gap=75] [--pool=N] [--profile]
+ *   npm run bench -- reminders [--families=10000] [--concurrency=16] [--gap=75] [--pool=N] [--bare-concurrency=512] [--profile]
  *
  * 1. Its own database (a clone of the migrated test template, else migrated here) and Redis prefix,
  *    both dropped at the end. `families` + 1 (the lone one) + 200 (calibration) families are seeded with
@@ -12,14 +12,14 @@
  *    and local time, so every family's first call starts at one instant T; T is chosen (from a
  *    calibration run on other families) so the 15-minute reminders fall due about `gap` s after the last plan.
  * 3. One worker process (src/worker.ts, APP_ROLE=worker, started before planning as in production)
- *    does the real work: the reminder jobs in flight are sent in batches, each one transaction (re-check,
- *    compare-and-set, notification stored as sent with its socket attempt), then the Redis emitter
+ *    does the real work: the instant's wake-up jobs (one per lane) send its reminders in batches, each one
+ *    transaction (re-check, compare-and-set, notification stored as sent with its socket attempt), then the Redis emitter
  *    publishes their socket events. Lateness per 15-min reminder against its due_at:
  *    reminders.sent_at (job start), the socket attempt's attempted_at, and the moment this process saw
  *    the emitter's publish on Redis (psubscribe on the socket.io channel).
  * 4. Bare baseline in the same run: as many delayed no-op BullMQ jobs due at one instant, run by one
- *    bare Worker in a child process (bench/reminders-bare-worker.ts) with the settings of the app's
- *    reminder worker (concurrency, lock).
+ *    bare Worker in a child process (bench/reminders-bare-worker.ts) with the app's lock settings and
+ *    `--bare-concurrency` (512) jobs in flight.
  * 5. A lone family at another instant, when nothing else is due.
  * Progress goes to stderr; figures to stdout. Exits 1 only when a reminder was early, lost or duplicated.
  */
@@ -64,6 +64,8 @@ const CALIBRATION = 300;
 const WARM_UP = 100;
 const ZONE = 'Asia/Shanghai';
 const BARE_QUEUE = 'bench-bare';
+/** Jobs in flight in the bare worker: no-op jobs drain fastest with many at once (it is BullMQ's best, not the app's setting). */
+const BARE_CONCURRENCY = arg('bare-concurrency', 512);
 const MINUTE = 60_000;
 /**
  * Planning time = calibrated time × this. The calibration (a fresh process, small tables) has measured
@@ -564,8 +566,8 @@ async function main(): Promise<number> {
     REDIS_URL: base.redisUrl,
     REDIS_PREFIX: prefix,
     ...(POOL ? { DATABASE_POOL_SIZE: POOL } : {}),
-    // the reminder worker's settings may be tried from the environment: REMINDER_CONCURRENCY=256 npm run bench -- reminders
-    ...Object.fromEntries(['REMINDER_CONCURRENCY', 'REMINDER_BATCH_MAX', 'REMINDER_BATCH_LANES'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
+    // the reminder worker's settings may be tried from the environment: REMINDER_LANES=8 npm run bench -- reminders
+    ...Object.fromEntries(['REMINDER_BATCH_MAX', 'REMINDER_LANES'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
   };
   mkdirSync(join(ROOT, '.local'), { recursive: true });
   const workerLog = join(ROOT, '.local', `bench-reminders-worker-${epoch}.log`);
@@ -675,8 +677,8 @@ async function main(): Promise<number> {
     const expectedBurst = 2 * main.length;
     let bare: { burst: BareRound; lone: BareRound } | undefined;
     const runBare = async (when: string) => {
-      log(`bare baseline (${when}): ${expectedBurst} delayed no-op jobs, one Worker (concurrency ${config.reminderConcurrency}) in a child process`);
-      const result = await bareBaseline(base.redisUrl, prefix, expectedBurst, config.reminderConcurrency);
+      log(`bare baseline (${when}): ${expectedBurst} delayed no-op jobs, one Worker (concurrency ${BARE_CONCURRENCY}) in a child process`);
+      const result = await bareBaseline(base.redisUrl, prefix, expectedBurst, BARE_CONCURRENCY);
       log(`bare: drained ${ms(result.burst.drainMs)} after due; a lone bare job ran ${ms(result.lone.handlerLateMs[0])} late`);
       return result;
     };
@@ -835,7 +837,7 @@ async function main(): Promise<number> {
     out.push('');
     out.push(
       `reminders benchmark: ${run.count} families, ${expected} 15-min reminders due at one instant, one worker process ` +
-        `(reminder concurrency ${config.reminderConcurrency}, batches of up to ${config.reminderBatching.max} in ${config.reminderBatching.lanes} lanes, DB pool ${config.databasePoolSize}); ${cpus().length} CPUs, load ${load.toFixed(2)} at start`,
+        `(${config.reminderSending.lanes} wake-up lanes per instant, batches of up to ${config.reminderSending.batch}, DB pool ${config.databasePoolSize}); ${cpus().length} CPUs, load ${load.toFixed(2)} at start`,
     );
     out.push('plan creation (API services in-process, propose + accept, incl. horizon and reminder planning)');
     out.push(`  plans                                          ${run.count} in ${secs(run.wallMs)} = ${((run.count * 1000) / run.wallMs).toFixed(1)} plans/s at concurrency ${CONCURRENCY} (${run.failures.length} failed)`);

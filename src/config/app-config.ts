@@ -76,13 +76,12 @@ export class AppConfig {
   get workerLockMs(): number {
     return this.env.WORKER_LOCK_SECONDS * 1000;
   }
-  /** Reminder jobs a worker process runs at once (the other queues run 20). */
-  get reminderConcurrency(): number {
-    return this.env.REMINDER_CONCURRENCY;
-  }
-  /** How reminder jobs in flight are grouped into one transaction: at most `max` each, `lanes` batches at once. */
-  get reminderBatching(): BatcherOptions {
-    return { max: this.env.REMINDER_BATCH_MAX, waitMs: 1, lanes: this.env.REMINDER_BATCH_LANES };
+  /**
+   * How a burst of reminders due at one instant is sent: `lanes` wake-up jobs per instant (on one
+   * worker or spread over several), each committing up to `batch` reminders per transaction.
+   */
+  get reminderSending(): { batch: number; lanes: number } {
+    return { batch: this.env.REMINDER_BATCH_MAX, lanes: this.env.REMINDER_LANES };
   }
   get adminToken(): string | undefined {
     return this.env.ADMIN_TOKEN;

@@ -148,19 +148,13 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(1000)
-  REMINDER_CONCURRENCY = 512;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
   REMINDER_BATCH_MAX = 128;
 
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(32)
-  REMINDER_BATCH_LANES = 4;
+  REMINDER_LANES = 4;
 
   @Transform(toInt)
   @IsInt()

@@ -1,8 +1,9 @@
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { QueueName } from '../../src/infra/queue/job-catalogue';
+import { JobName, QueueName } from '../../src/infra/queue/job-catalogue';
+import { AppConfig } from '../../src/config/app-config';
 import { Queues } from '../../src/infra/queue/queues';
-import { RemindersService } from '../../src/modules/scheduling/reminders.service';
+import { reminderWakeJobId, RemindersService } from '../../src/modules/scheduling/reminders.service';
 import { SchedulingProcessor } from '../../src/modules/scheduling/scheduling.processor';
 import { Presence } from '../../src/infra/realtime/presence';
 import { NotificationEvent } from '../../src/modules/notifications/notification-dispatcher.service';
@@ -13,10 +14,9 @@ import { WorkerProcess } from '../helpers/worker-process';
 import { auth, givenFamily, givenWeeklyCall, TestFamily } from '../factories';
 
 /** Sunday 19:30 in Shanghai: the popular slot. */
-const START = new Date('2026-11-29T11:30:00Z');
+const FIRST_START = new Date('2026-11-29T11:30:00Z');
 const MINUTE = 60_000;
-/** The clock stands just before the 15-minute reminders fall due, so their jobs fire about 2 s later. */
-const JUST_BEFORE_15 = new Date(START.getTime() - 15 * MINUTE - 2000);
+const WEEK = 7 * 24 * 60 * MINUTE;
 
 /** Offline adults get every notification by SMS; these are the call reminders among them. */
 const REMINDER_TEXT = '要视频通话了';
@@ -36,7 +36,17 @@ describe('reminders: once, on time, or not at all', () => {
     t = await TestApp.start({ env: { NOTIFICATION_SMS_FALLBACK_SECONDS: '1' } });
   });
   afterAll(() => t.stop());
-  beforeEach(() => t.clock.set(JUST_BEFORE_15));
+  /**
+   * This test's Sunday call: each test has a Sunday of its own (two weeks apart), so its reminders'
+   * instants, and so their wake-ups, are not another test's.
+   */
+  let START: Date;
+  let sundays = 0;
+  beforeEach(() => {
+    START = new Date(FIRST_START.getTime() + 2 * WEEK * sundays++);
+    // the clock stands just before the 15-minute reminders fall due, so their wake-ups fire about 2 s later
+    t.clock.set(new Date(START.getTime() - 15 * MINUTE - 2000));
+  });
 
   async function sundayCall(family: TestFamily): Promise<string> {
     await givenWeeklyCall(t, family, { daysOfWeek: [0], startTime: '19:30' });
@@ -56,17 +66,20 @@ describe('reminders: once, on time, or not at all', () => {
       [occurrenceId],
     );
 
-  /** Waits until BullMQ has finished every job of these reminders, so "nothing was sent" is a fact, not a race. */
+  const lanes = () => t.app.get(AppConfig).reminderSending.lanes;
+  const wakeUpsOf = (dueAt: Date) => Array.from({ length: lanes() }, (_, i) => reminderWakeJobId(dueAt, i + 1));
+
+  /** Waits until BullMQ has finished every wake-up of these reminders' instant, so "nothing was sent" is a fact, not a race. */
   async function jobsDone(occurrenceId: string, offset: number): Promise<void> {
     const queue = t.app.get(Queues).get(QueueName.Reminders);
-    const rows = await t.query<{ occurrence_id: string; user_id: string; occurrence_version: number }>(
-      `SELECT occurrence_id, user_id, occurrence_version FROM reminders WHERE occurrence_id = $1 AND offset_minutes = $2`,
-      [occurrenceId, offset],
-    );
+    const [{ due_at }] = await t.query<{ due_at: Date }>(`SELECT DISTINCT due_at FROM reminders WHERE occurrence_id = $1 AND offset_minutes = $2`, [
+      occurrenceId,
+      offset,
+    ]);
     await eventually(async () => {
-      for (const r of rows) {
-        const job = await queue.getJob(`rem-${r.occurrence_id}-${offset}-${r.user_id}-v${r.occurrence_version}`);
-        if (job && !(await job.isCompleted())) throw new Error(`job of ${r.user_id} not done`);
+      for (const id of wakeUpsOf(due_at)) {
+        const job = await queue.getJob(id);
+        if (!job || !(await job.isCompleted())) throw new Error(`wake-up ${id} not done`);
       }
     }, 15_000);
   }
@@ -118,12 +131,12 @@ describe('reminders: once, on time, or not at all', () => {
     expect(reminderSms(family.guardian.phone)).toEqual([]);
 
     t.clock.set(new Date(newStart.getTime() - 15 * MINUTE - 1000));
-    // the new call's jobs were delayed against the earlier clock; the reconciler and BullMQ deliver them
-    // at their time, which here is 10 minutes away in real time: run the due job now instead
+    // the new call's wake-ups were delayed against the earlier clock; BullMQ runs them at their time,
+    // which here is 10 minutes away in real time: run the due wake-up now instead
     const fresh = (await remindersOf(moved.body.id)).filter((r) => r.offset_minutes === 15);
     expect(fresh).toHaveLength(2);
-    const reminders = t.app.get(RemindersService);
-    for (const r of fresh) await reminders.send(r.id);
+    await t.app.get(RemindersService).sendDue(new Date(newStart.getTime() - 15 * MINUTE));
+    expect((await remindersOf(moved.body.id)).filter((r) => r.offset_minutes === 15).map((r) => r.state)).toEqual(['sent', 'sent']);
     for (const adult of [family.parent, family.guardian]) {
       await eventually(() => expect(reminderSms(adult.phone)).toHaveLength(1), 10_000);
       expect(reminderSms(adult.phone)[0].text).toContain('19:40');
@@ -135,14 +148,17 @@ describe('reminders: once, on time, or not at all', () => {
     const occurrenceId = await sundayCall(family);
     const [early] = (await remindersOf(occurrenceId)).filter((r) => r.offset_minutes === 15);
     await jobsDone(occurrenceId, 15);
-    // a redelivery after the start, e.g. from a reconciler, finds it sent and does nothing
+    const reminders = t.app.get(RemindersService);
+    // a wake-up run again after the start, e.g. redelivered, finds it sent and does nothing
     t.clock.set(new Date(START.getTime() + MINUTE));
-    expect(await t.app.get(RemindersService).send(early.id)).toBe('skipped');
+    await reminders.sendDue(new Date(START.getTime() - 15 * MINUTE));
+    expect((await remindersOf(occurrenceId)).find((r) => r.id === early.id)?.state).toBe('sent');
+    expect(await t.query(`SELECT 1 FROM notifications WHERE user_id = $1 AND kind = 'call_reminder'`, [early.user_id])).toHaveLength(1);
     // and a reminder still scheduled when the call has begun is skipped, not sent late
     const [nudge] = (await remindersOf(occurrenceId)).filter((r) => r.offset_minutes === 0);
     await t.query(`UPDATE reminders SET state = 'scheduled' WHERE id = $1`, [nudge.id]);
     t.clock.set(new Date(START.getTime() + 31 * MINUTE));
-    expect(await t.app.get(RemindersService).send(nudge.id)).toBe('skipped');
+    expect((await reminders.sendDue(START)).skipped).toBeGreaterThanOrEqual(1);
     expect((await remindersOf(occurrenceId)).find((r) => r.id === nudge.id)?.state).toBe('skipped');
   });
 
@@ -175,31 +191,45 @@ describe('reminders: once, on time, or not at all', () => {
     }
   });
 
-  it('sends a batch whose one bad job fails alone', async () => {
+  it('sends the rest of a burst when one reminder cannot be sent, retries that one, and marks it failed on the last attempt', async () => {
     const families = await Promise.all([givenFamily(t), givenFamily(t)]);
     const occurrences = await Promise.all(families.map(sundayCall));
     await Promise.all(occurrences.map((o) => jobsDone(o, 15)));
-    const due = (await Promise.all(occurrences.map(remindersOf))).flat().filter((r) => r.offset_minutes === 0);
-    expect(due).toHaveLength(4);
-    // a malformed id (a broken producer) fails the batch's statement; the batch then goes one by one
-    const ids = [due[0].id, due[1].id, 'not-a-uuid', due[2].id, due[3].id];
-    const settled = await t.app.get(RemindersService).sendBatch(ids);
-    expect(settled.map((s) => (s.ok ? s.value : 'error'))).toEqual(['sent', 'sent', 'error', 'sent', 'sent']);
-    expect((await Promise.all(occurrences.map(remindersOf))).flat().filter((r) => r.offset_minutes === 0).map((r) => r.state)).toEqual(Array(4).fill('sent'));
-    // and sent once: a second batch of the same finds nothing left to send
-    expect((await t.app.get(RemindersService).sendBatch(due.map((r) => r.id))).map((s) => s.ok && s.value)).toEqual(Array(4).fill('skipped'));
-    const [{ n }] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'call_starting' AND user_id = ANY($1::uuid[])`, [
-      families.flatMap((f) => [f.parent.id, f.guardian.id]),
-    ]);
-    expect(n).toBe(4);
+    const nudgeStates = async () =>
+      Object.fromEntries(
+        (await Promise.all(occurrences.map(remindersOf)))
+          .flat()
+          .filter((r) => r.offset_minutes === 0)
+          .map((r) => [r.user_id, r.state]),
+      );
+    const [bad, ...good] = [families[0].guardian.id, families[0].parent.id, families[1].parent.id, families[1].guardian.id];
+    expect(Object.keys(await nudgeStates()).sort()).toEqual([bad, ...good].sort());
+    // a fault that only one reminder meets: the database refuses its notification, so its batch fails
+    await t.query(`CREATE FUNCTION refuse_notification() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+    await t.query(`CREATE TRIGGER refuse_one BEFORE INSERT ON notifications FOR EACH ROW WHEN (NEW.user_id = '${bad}') EXECUTE FUNCTION refuse_notification()`);
+    const reminders = t.app.get(RemindersService);
+    try {
+      // not the last attempt: the others are sent one by one, the bad one stays for the retry, and the job fails so the queue retries
+      await expect(reminders.sendDue(START, { final: false })).rejects.toThrow(/could not be sent/);
+      expect(await nudgeStates()).toEqual({ [bad]: 'scheduled', ...Object.fromEntries(good.map((id) => [id, 'sent'])) });
+      // the last attempt gives up on it alone
+      expect(await reminders.sendDue(START, { final: true })).toEqual({ sent: 0, skipped: 0, failed: 1 });
+      expect(await nudgeStates()).toEqual({ [bad]: 'failed', ...Object.fromEntries(good.map((id) => [id, 'sent'])) });
+    } finally {
+      await t.query(`DROP TRIGGER refuse_one ON notifications`);
+      await t.query(`DROP FUNCTION refuse_notification()`);
+    }
+    // sent once: nothing is left to send, and each of the three has one notification
+    expect(await reminders.sendDue(START)).toEqual({ sent: 0, skipped: 0, failed: 0 });
+    const [{ n }] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'call_starting' AND user_id = ANY($1::uuid[])`, [good]);
+    expect(n).toBe(3);
   });
 
-  it('keeps only the next day of reminder jobs in Redis; the reconciler adds each later one as it comes within 25 hours', async () => {
+  it('keeps only the next day of wake-ups in Redis, one per instant and lane; the reconciler adds each later one as it comes within 25 hours', async () => {
     const family = await givenFamily(t);
     const occurrenceId = await sundayCall(family);
     const queue = t.app.get(Queues).get(QueueName.Reminders);
-    const jobOf = (occurrence: string, r: ReminderRow) => queue.getJob(`rem-${occurrence}-${r.offset_minutes}-${r.user_id}-v${r.occurrence_version}`);
-    const nextSunday = new Date(START.getTime() + 7 * 24 * 60 * MINUTE);
+    const nextSunday = new Date(START.getTime() + WEEK);
     const [next] = await t.query<{ id: string }>(
       `SELECT id FROM call_occurrences WHERE plan_id = (SELECT plan_id FROM call_occurrences WHERE id = $1) AND starts_at = $2`,
       [occurrenceId, nextSunday],
@@ -207,23 +237,55 @@ describe('reminders: once, on time, or not at all', () => {
     const [nextWeek] = (await remindersOf(next.id)).filter((r) => r.offset_minutes === 15);
     expect(nextWeek.state).toBe('scheduled');
     await eventually(async () => expect(await t.query(`SELECT 1 FROM outbox`)).toEqual([]));
-    expect(await jobOf(next.id, nextWeek)).toBeUndefined();
-    // this Sunday's are in Redis already
-    const [today] = (await remindersOf(occurrenceId)).filter((r) => r.offset_minutes === 15);
-    expect(await jobOf(occurrenceId, today)).toBeDefined();
+    const nextWakeUps = wakeUpsOf(new Date(nextSunday.getTime() - 15 * MINUTE));
+    for (const id of nextWakeUps) expect(await queue.getJob(id)).toBeUndefined();
+    // this Sunday's are in Redis already: the same lanes for every family whose call starts then
+    const todays = await queue.getJobs(['delayed', 'waiting', 'active', 'completed']);
+    expect(todays.filter((j) => j.data.dueAt && new Date(j.data.dueAt).getTime() === START.getTime()).map((j) => j.id).sort()).toEqual(wakeUpsOf(START).sort());
 
-    // next Sunday's 15-minute reminder is 24.5 hours away: the reconciler gives it its job, once
+    // next Sunday's 15-minute reminder is 24.5 hours away: the reconciler gives its instant its wake-ups, once
     t.clock.set(new Date(nextSunday.getTime() - 15 * MINUTE - 24.5 * 60 * MINUTE));
-    // one row per page: the reminder is on a late page, behind every scheduled one due sooner
+    // one instant per page: the reminder is on a late page, behind every instant due sooner
     const queues = t.app.get(Queues);
-    expect(await t.app.get(RemindersService).reconcile((ids) => queues.jobsExist(QueueName.Reminders, ids), 1)).toBeGreaterThan(0);
-    const job = await eventually(async () => {
-      const found = await jobOf(next.id, nextWeek);
-      expect(found).toBeDefined();
-      return found!;
-    });
-    expect(await job.getState()).toBe('delayed');
+    expect(await t.app.get(RemindersService).reconcile((ids) => queues.jobsPending(QueueName.Reminders, ids), 1)).toBeGreaterThan(0);
+    for (const id of nextWakeUps) {
+      const job = await eventually(async () => {
+        const found = await queue.getJob(id);
+        expect(found).toBeDefined();
+        return found!;
+      });
+      expect(await job.getState()).toBe('delayed');
+    }
     await eventually(async () => expect(await t.query(`SELECT 1 FROM outbox`)).toEqual([]));
+    expect(await t.app.get(SchedulingProcessor).reconcile()).toBe(0);
+  });
+
+  it('sends a reminder that another transaction held while its wake-ups ran, at the next reconcile', async () => {
+    const family = await givenFamily(t);
+    const occurrenceId = await sundayCall(family);
+    const [held] = (await remindersOf(occurrenceId)).filter((r) => r.offset_minutes === 15 && r.user_id === family.guardian.id);
+    // another transaction holds the guardian's reminder while the instant's wake-ups run (they skip what is locked)
+    const other = t.dataSource.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    try {
+      await other.query(`SELECT 1 FROM reminders WHERE id = $1 FOR UPDATE`, [held.id]);
+      await jobsDone(occurrenceId, 15);
+      expect((await remindersOf(occurrenceId)).filter((r) => r.offset_minutes === 15).map((r) => [r.user_id, r.state])).toEqual(
+        expect.arrayContaining([
+          [family.parent.id, 'sent'],
+          [family.guardian.id, 'scheduled'],
+        ]),
+      );
+    } finally {
+      await other.rollbackTransaction();
+      await other.release();
+    }
+    // a minute later the call has not begun: the reconciler finds the instant past, its wake-ups finished and a reminder left, and sends it
+    t.clock.set(new Date(START.getTime() - 14 * MINUTE));
+    expect(await t.app.get(SchedulingProcessor).reconcile()).toBeGreaterThanOrEqual(1);
+    expect((await remindersOf(occurrenceId)).find((r) => r.id === held.id)?.state).toBe('sent');
+    await eventually(() => expect(reminderSms(family.guardian.phone)).toHaveLength(1), 10_000);
     expect(await t.app.get(SchedulingProcessor).reconcile()).toBe(0);
   });
 
@@ -231,9 +293,10 @@ describe('reminders: once, on time, or not at all', () => {
     const families = await Promise.all([givenFamily(t), givenFamily(t), givenFamily(t)]);
     const occurrences = await Promise.all(families.map(sundayCall));
     const due = (await Promise.all(occurrences.map(remindersOf))).flat().filter((r) => r.offset_minutes === 15);
-    // BullMQ delivers at least once: the same reminder under other job ids, all at the same moment
+    // BullMQ delivers at least once: the instant's wake-up again under other job ids, all at the same moment
     const queue = t.app.get(Queues).get(QueueName.Reminders);
-    await queue.addBulk(due.flatMap((r) => [1, 2, 3].map((copy) => ({ name: 'reminder.send', data: { reminderId: r.id }, opts: { jobId: `race-${r.id}-${copy}` } }))));
+    const dueAt = new Date(START.getTime() - 15 * MINUTE).toISOString();
+    await queue.addBulk(Array.from({ length: 8 }, (_, copy) => ({ name: JobName.SendDueReminders, data: { dueAt }, opts: { jobId: `race-${copy}` } })));
     // and a second worker node competing for them
     const second = await TestApp.start({ sameDataAs: t });
     try {
@@ -313,12 +376,12 @@ describe('reminders: a worker killed mid-job, and a Redis that lost its data', (
 
   it('ends with every due reminder sent once after the worker is killed in the middle', async () => {
     // small batches, as few reminders as possible per commit: the kill lands with jobs in flight
-    const worker = new WorkerProcess(t.env, { WORKER_LOCK_SECONDS: '3', NOTIFICATION_SMS_FALLBACK_SECONDS: '1', REMINDER_CONCURRENCY: '20', REMINDER_BATCH_MAX: '1' });
+    const worker = new WorkerProcess(t.env, { WORKER_LOCK_SECONDS: '3', NOTIFICATION_SMS_FALLBACK_SECONDS: '1', REMINDER_BATCH_MAX: '1' });
     worker.start();
     let ids: string[];
     try {
       ids = await callsDueSoon(20, 6000);
-      // kill it as soon as it is into the burst of 40 reminders, with up to 20 jobs in flight
+      // kill it as soon as it is into the burst of 40 reminders, a reminder per transaction in each lane
       await eventually(async () => expect((await sentCounts(ids)).sent).toBeGreaterThan(0), 60_000, 5);
     } finally {
       await worker.kill();

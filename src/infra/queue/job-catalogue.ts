@@ -8,7 +8,8 @@ export enum QueueName {
 
 export enum JobName {
   DeliverNotification = 'notification.deliver',
-  SendReminder = 'reminder.send',
+  /** Wakes up at an instant and sends every reminder due by then (all lanes of that instant share the work). */
+  SendDueReminders = 'reminders.send-due',
   ReconcileReminders = 'reminders.reconcile',
   MarkMissedCalls = 'occurrences.mark-missed',
   SendWeeklyDigests = 'digest.weekly',
@@ -21,7 +22,8 @@ export enum JobName {
 
 export interface JobPayloads {
   [JobName.DeliverNotification]: { notificationId: string };
-  [JobName.SendReminder]: { reminderId: string };
+  /** The instant (ISO 8601) the job is for: it sends the scheduled reminders due by then. */
+  [JobName.SendDueReminders]: { dueAt: string };
   [JobName.ReconcileReminders]: Record<string, never>;
   [JobName.MarkMissedCalls]: Record<string, never>;
   [JobName.SendWeeklyDigests]: Record<string, never>;
@@ -32,7 +34,7 @@ export interface JobPayloads {
 
 export const queueOf: Record<JobName, QueueName> = {
   [JobName.DeliverNotification]: QueueName.Deliveries,
-  [JobName.SendReminder]: QueueName.Reminders,
+  [JobName.SendDueReminders]: QueueName.Reminders,
   [JobName.ReconcileReminders]: QueueName.Maintenance,
   [JobName.MarkMissedCalls]: QueueName.Maintenance,
   [JobName.SendWeeklyDigests]: QueueName.Maintenance,

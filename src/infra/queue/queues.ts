@@ -24,15 +24,13 @@ export class Queues implements OnApplicationShutdown {
     return queue;
   }
 
-  /** Whether each job id is present in the queue (waiting, delayed, active or kept after finishing). */
-  async jobsExist(name: QueueName, jobIds: string[]): Promise<boolean[]> {
+  /** Whether each job id is in the queue and has not finished (waiting, delayed, active, or waiting to retry). */
+  async jobsPending(name: QueueName, jobIds: string[]): Promise<boolean[]> {
     const pipeline = this.connection.pipeline();
-    for (const id of jobIds) pipeline.exists(`${this.config.redisPrefix}:${name}:${id}`);
+    for (const id of jobIds) pipeline.exists(`${this.config.redisPrefix}:${name}:${id}`).hexists(`${this.config.redisPrefix}:${name}:${id}`, 'finishedOn');
     const results = (await pipeline.exec()) ?? [];
-    return results.map(([error, count]) => {
-      if (error) throw error;
-      return count === 1;
-    });
+    for (const [error] of results) if (error) throw error;
+    return jobIds.map((_, i) => results[2 * i][1] === 1 && results[2 * i + 1][1] === 0);
   }
 
   all(): Queue[] {

@@ -7,8 +7,8 @@ import { JOB_HANDLER } from './job-handler.decorator';
 import { JobName, QueueName, queueOf, recurringJobs } from './job-catalogue';
 import { Queues } from './queues';
 
-/** Jobs in flight per queue and process, except reminders (REMINDER_CONCURRENCY), which are sent in batches. */
-const DEFAULT_CONCURRENCY = 20;
+/** Jobs in flight per queue and process. */
+const CONCURRENCY = 20;
 
 type Handler = (payload: unknown, job: Job) => Promise<unknown>;
 
@@ -72,7 +72,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
         {
           connection,
           prefix: this.config.redisPrefix,
-          concurrency: queue === QueueName.Reminders ? this.config.reminderConcurrency : DEFAULT_CONCURRENCY,
+          concurrency: CONCURRENCY,
           lockDuration: this.config.workerLockMs,
           stalledInterval: this.config.workerLockMs,
         },

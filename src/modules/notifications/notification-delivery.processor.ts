@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { JobName, JobPayloads } from '../../infra/queue/job-catalogue';
-import { HandlesJob } from '../../infra/queue/job-handler.decorator';
+import { HandlesJob, isFinalAttempt } from '../../infra/queue/job-handler.decorator';
 import { DeliveryOutcome, NotificationDispatcher } from './notification-dispatcher.service';
-
-/** True when the queue will not retry after this attempt (BullMQ counts attempts already made). */
-export const isFinalAttempt = (job: Pick<Job, 'attemptsMade' | 'opts'>): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
 /** Turns delivery jobs into dispatcher calls. Throws to retry with backoff; returns when done. */
 @Injectable()

@@ -1,12 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../../common/actor';
-import { Batcher, Settled } from '../../common/batcher';
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config';
 import { notFound } from '../../common/errors';
-import { preparedQuery } from '../../database/sql';
+import { preparedQuery, updateReturning } from '../../database/sql';
 import { JobName, queueOf } from '../../infra/queue/job-catalogue';
 import { Jobs } from '../../infra/queue/jobs';
 import { Transactions } from '../../database/transaction';
@@ -19,25 +17,26 @@ import { ReminderState } from './reminder.entity';
 import { formatLead, formatStart } from './reminder-text';
 
 /**
- * Only reminders due this soon get their BullMQ job when they are planned; the reconciler adds each
- * later one as it comes within RECONCILE_AHEAD_MS. An 8-week horizon would otherwise keep every
- * reminder of every family for two months in Redis (about 60 KiB per family).
+ * Only reminders due this soon get their wake-up jobs when they are planned; the reconciler adds
+ * each later instant as it comes within RECONCILE_AHEAD_MS, so Redis holds about a day of wake-ups.
  */
 export const ENQUEUE_AHEAD_MS = 24 * 3600_000;
-/** How far ahead the reconciler (every minute) makes sure each scheduled reminder has its job. */
+/** How far ahead the reconciler (every minute) makes sure each instant with scheduled reminders has its wake-ups. */
 const RECONCILE_AHEAD_MS = 25 * 3600_000;
-/** Reminders the reconciler checks against Redis per query. */
-const RECONCILE_PAGE = 5000;
+/** Instants the reconciler checks against Redis per query. */
+const RECONCILE_PAGE = 1000;
 
 /** Reminders this close to the call (and the "starting now" nudge) pass through quiet hours. */
 const URGENT_WITHIN_MINUTES = 60;
 
-/** BullMQ ids may not contain ':'; the version makes a moved call's reminders new jobs. */
-export const reminderJobId = (r: { occurrenceId: string; offsetMinutes: number; userId: string; occurrenceVersion: number }) =>
-  `rem-${r.occurrenceId}-${r.offsetMinutes}-${r.userId}-v${r.occurrenceVersion}`;
-/** reminderJobId in SQL, of a row with the reminders table's columns (`row` its alias), for statements that enqueue as they plan. */
-const reminderJobIdSql = (row: string) =>
-  `'rem-' || ${row}.occurrence_id || '-' || ${row}.offset_minutes || '-' || ${row}.user_id || '-v' || ${row}.occurrence_version`;
+/**
+ * The wake-up job of an instant, one per lane (1..lanes); BullMQ ids may not contain ':'. Every
+ * reminder due at the instant shares these ids, so planning thousands of calls that start together
+ * adds a handful of jobs, not one per reminder.
+ */
+export const reminderWakeJobId = (dueAt: Date, lane: number) => `rem-at-${dueAt.getTime()}-${lane}`;
+/** reminderWakeJobId in SQL, of a timestamptz and a lane number. */
+const reminderWakeJobIdSql = (dueAt: string, lane: string) => `'rem-at-' || (extract(epoch FROM ${dueAt}) * 1000)::bigint || '-' || ${lane}`;
 
 export interface ReminderView {
   id: string;
@@ -49,30 +48,37 @@ export interface ReminderView {
 }
 
 /**
- * The compare-and-set of a batch: locks the scheduled ones among the reminders $1 in id order, sends
- * those whose call is unchanged and has not begun at $2 (the nudge: not ended), linking each to its
- * notification id from $3, skips the rest, and returns what their notifications need.
+ * The compare-and-set of a batch: locks the scheduled reminders that `claim` selects, sends those
+ * whose call is unchanged and has not begun at $1 (the nudge: not ended), each linked to a new
+ * notification id, skips the rest, and returns what their notifications need.
  */
-const SEND_BATCH = `
-  WITH batch AS (
-    SELECT * FROM unnest($1::uuid[], $3::uuid[]) AS b(id, notification_id)
-  ), locked AS (
-    SELECT r.id FROM reminders r JOIN batch b ON b.id = r.id WHERE r.state = 'scheduled' ORDER BY r.id FOR UPDATE OF r
+const sendStatement = (claim: string) => `
+  WITH locked AS (${claim}
   ), checked AS (
     SELECT r.id, r.user_id, r.offset_minutes, o.starts_at, o.child_id, o.parent_id,
            o.state = 'scheduled' AND o.version = r.occurrence_version
-             AND $2::timestamptz < CASE WHEN r.offset_minutes = 0 THEN o.ends_at ELSE o.starts_at END AS still_due
+             AND $1::timestamptz < CASE WHEN r.offset_minutes = 0 THEN o.ends_at ELSE o.starts_at END AS still_due
       FROM locked JOIN reminders r ON r.id = locked.id JOIN call_occurrences o ON o.id = r.occurrence_id
   )
   UPDATE reminders r
      SET state = CASE WHEN c.still_due THEN 'sent' ELSE 'skipped' END,
-         sent_at = CASE WHEN c.still_due THEN $2::timestamptz END,
-         notification_id = CASE WHEN c.still_due THEN b.notification_id END
-    FROM checked c JOIN batch b ON b.id = c.id JOIN users child ON child.id = c.child_id JOIN users parent ON parent.id = c.parent_id
+         sent_at = CASE WHEN c.still_due THEN $1::timestamptz END,
+         notification_id = CASE WHEN c.still_due THEN gen_random_uuid() END
+    FROM checked c JOIN users child ON child.id = c.child_id JOIN users parent ON parent.id = c.parent_id
          JOIN users u ON u.id = c.user_id LEFT JOIN notification_preferences p ON p.user_id = u.id
    WHERE r.id = c.id AND r.state = 'scheduled'
   RETURNING r.id, c.offset_minutes, r.state, r.notification_id, c.starts_at, child.display_name AS child_name,
             parent.display_name AS parent_name, ${recipientJson('u', 'p')} AS recipient`;
+
+/**
+ * The oldest $3 reminders due by $2 that no other batch holds (SKIP LOCKED: the lanes of a burst
+ * take turns on nothing and never wait for each other), except $4, the ones that failed alone.
+ */
+const SEND_DUE = sendStatement(`
+    SELECT id FROM reminders WHERE state = 'scheduled' AND due_at <= $2 AND id <> ALL($4::uuid[])
+     ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED`);
+/** Reminder $2 alone, once whoever holds it lets go. */
+const SEND_ONE = sendStatement(`SELECT id FROM reminders WHERE id = $2 AND state = 'scheduled' FOR UPDATE`);
 
 /** A reminder whose state a batch just decided, with what its notification needs. */
 interface DueReminder {
@@ -102,21 +108,25 @@ function reminderNotification(row: DueReminder, recipient: Recipient): NotifyInp
   };
 }
 
-export enum ReminderOutcome {
-  Sent = 'sent',
-  Skipped = 'skipped',
+/** What one run of `sendDue` did. */
+export interface DueOutcome {
+  sent: number;
+  /** The call changed, was cancelled or has begun: nothing stale is sent. */
+  skipped: number;
+  /** Could not be sent even alone, on the job's last attempt. */
+  failed: number;
 }
 
 /**
- * Reminder intent lives in PostgreSQL (guarantee 4): one row per (occurrence, adult, offset, version),
- * a delayed BullMQ job per row through the outbox (at planning for the next day, by the reconciler
- * for later ones), and a compare-and-set of the row's state that
- * makes "once" hold whatever BullMQ redelivers.
+ * Reminder intent lives in PostgreSQL (guarantee 4): one row per (occurrence, adult, offset, version).
+ * Redis holds wake-ups, not reminders: a delayed BullMQ job per instant and lane (through the outbox,
+ * at planning for the next day, by the reconciler for later ones) that sends every reminder due by
+ * its instant, in batches whose compare-and-set of each row's state makes "once" hold whatever BullMQ
+ * redelivers and however many wake-ups run at once.
  */
 @Injectable()
 export class RemindersService {
   private readonly logger = new Logger(RemindersService.name);
-  private readonly batcher: Batcher<string, ReminderOutcome>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -125,14 +135,13 @@ export class RemindersService {
     private readonly jobs: Jobs,
     private readonly access: AccessService,
     private readonly clock: Clock,
-    config: AppConfig,
-  ) {
-    this.batcher = new Batcher(config.reminderBatching, (id) => id, (ids) => this.sendBatch(ids));
-  }
+    private readonly config: AppConfig,
+  ) {}
 
   /**
    * Creates the reminders of scheduled occurrences for their parent and every guardian, at each
-   * adult's offsets plus the "starting now" nudge, and enqueues the jobs of those due within a day, in the caller's transaction.
+   * adult's offsets plus the "starting now" nudge, and enqueues the wake-ups of the instants due
+   * within a day (each instant's lanes once, however many reminders share it), in the caller's transaction.
    * One statement, so a horizon of thousands of calls costs one round trip. A reminder whose moment
    * has already passed is recorded as skipped: it is never sent late.
    */
@@ -164,9 +173,17 @@ export class RemindersService {
          RETURNING id, occurrence_id, user_id, offset_minutes, occurrence_version, due_at, state
        )
        INSERT INTO outbox (queue, job_name, payload, job_id, run_at)
-       SELECT $4, $5, json_build_object('reminderId', i.id), ${reminderJobIdSql('i')}, i.due_at
-         FROM inserted i WHERE i.state = 'scheduled' AND i.due_at < $6`,
-      [occurrenceIds, now, [...DEFAULT_REMINDER_OFFSETS], queueOf[JobName.SendReminder], JobName.SendReminder, new Date(now.getTime() + ENQUEUE_AHEAD_MS)],
+       SELECT $4, $5, json_build_object('dueAt', d.due_at), ${reminderWakeJobIdSql('d.due_at', 'lane')}, d.due_at
+         FROM (SELECT DISTINCT due_at FROM inserted WHERE state = 'scheduled' AND due_at < $6) d CROSS JOIN generate_series(1, $7::int) lane`,
+      [
+        occurrenceIds,
+        now,
+        [...DEFAULT_REMINDER_OFFSETS],
+        queueOf[JobName.SendDueReminders],
+        JobName.SendDueReminders,
+        new Date(now.getTime() + ENQUEUE_AHEAD_MS),
+        this.config.reminderSending.lanes,
+      ],
     );
   }
 
@@ -177,42 +194,59 @@ export class RemindersService {
   }
 
   /**
-   * The job: send one reminder if it is still due. Jobs running at once in this process are sent
-   * together (see sendBatch), so a burst of thousands of calls starting at one instant costs a few
-   * statements per batch rather than per reminder.
+   * The wake-up job: sends every scheduled reminder due by `dueAt`, oldest first, in batches of one
+   * transaction each (locked compare-and-set, notifications stored as sent on the socket, events
+   * published after the commit), until none is left that another batch does not hold. Each
+   * reminder whose call is unchanged and has not begun (the nudge: not ended) is sent; the rest are
+   * skipped, so a retry, a second worker or a worker killed mid-job never sends twice or loses one.
+   * Should a batch fail, its reminders are tried one by one, so one bad row holds back only itself:
+   * it stays scheduled and the job fails so the queue retries it, and on the last attempt it is marked failed.
    */
-  send(reminderId: string): Promise<ReminderOutcome> {
-    return this.batcher.submit(reminderId);
-  }
-
-  /**
-   * Re-reads each reminder and its call and sends only those still as planned whose call has not
-   * begun (the nudge: not ended). One transaction sets every reminder's state by compare-and-set
-   * (locked in id order, so batches racing on other workers wait for each other rather than
-   * deadlock), stores their notifications and delivers them on the socket; the events are published
-   * after the commit. A retry, a second worker or a worker killed mid-job can never send twice or
-   * lose a reminder. Should the batch fail, each reminder is tried alone, so one bad row fails only its own job.
-   */
-  async sendBatch(reminderIds: string[]): Promise<Settled<ReminderOutcome>[]> {
-    try {
-      const outcomes = await this.commitBatch(reminderIds);
-      return reminderIds.map((id) => ({ ok: true, value: outcomes.get(id) ?? ReminderOutcome.Skipped }));
-    } catch (error) {
-      if (reminderIds.length === 1) return [{ ok: false, error }];
-      this.logger.warn({ count: reminderIds.length, err: (error as Error).message }, 'reminder batch failed; sending one by one');
-      const settled: Settled<ReminderOutcome>[] = [];
-      for (const id of reminderIds) settled.push(...(await this.sendBatch([id])));
-      return settled;
+  async sendDue(dueAt: Date, attempt: { final: boolean } = { final: true }): Promise<DueOutcome> {
+    const outcome: DueOutcome = { sent: 0, skipped: 0, failed: 0 };
+    const stuck: string[] = [];
+    const count = (rows: DueReminder[]) => {
+      for (const row of rows) outcome[row.state === ReminderState.Sent ? 'sent' : 'skipped']++;
+    };
+    const { batch } = this.config.reminderSending;
+    for (;;) {
+      let rows: DueReminder[];
+      try {
+        rows = await this.commitBatch('reminders-send-due', SEND_DUE, [dueAt, batch, stuck]);
+      } catch (error) {
+        this.logger.warn({ dueAt: dueAt.toISOString(), err: (error as Error).message }, 'reminder batch failed; sending one by one');
+        const candidates: { id: string }[] = await this.dataSource.query(
+          `SELECT id FROM reminders WHERE state = 'scheduled' AND due_at <= $1 AND id <> ALL($3::uuid[]) ORDER BY due_at LIMIT $2`,
+          [dueAt, batch, stuck],
+        );
+        if (candidates.length === 0) throw error;
+        for (const { id } of candidates) {
+          try {
+            count(await this.commitBatch('reminders-send-one', SEND_ONE, [id]));
+          } catch (alone) {
+            this.logger.error({ reminderId: id, err: (alone as Error).message }, 'reminder could not be sent');
+            stuck.push(id);
+          }
+        }
+        continue;
+      }
+      if (rows.length === 0) break;
+      count(rows);
     }
+    if (stuck.length > 0) {
+      if (!attempt.final) throw new Error(`${stuck.length} reminder(s) due by ${dueAt.toISOString()} could not be sent; the job will retry`);
+      const failed = await updateReturning(this.dataSource.manager, `UPDATE reminders SET state = 'failed' WHERE id = ANY($1::uuid[]) AND state = 'scheduled' RETURNING id`, [
+        stuck,
+      ]);
+      outcome.failed = failed.length;
+    }
+    return outcome;
   }
 
-  private async commitBatch(reminderIds: string[]): Promise<Map<string, ReminderOutcome>> {
-    const now = this.clock.now();
-    const ids = [...new Set(reminderIds)];
+  /** One batch: the statement decides and links each claimed reminder; its notifications are stored, then published after the commit. */
+  private async commitBatch(name: string, statement: string, values: unknown[]): Promise<DueReminder[]> {
     const { rows, dispatched } = await this.transactions.run(async (em) => {
-      // each reminder's notification id is chosen up front, so one statement decides and links them
-      // (the reference is checked at commit, once the notifications exist)
-      const rows = await preparedQuery<DueReminder>(em, 'reminders-send-batch', SEND_BATCH, [ids, now, ids.map(() => randomUUID())]);
+      const rows = await preparedQuery<DueReminder>(em, name, statement, [this.clock.now(), ...values]);
       const sent = rows.filter((r) => r.state === ReminderState.Sent);
       const recipients = sent.map((r) => toRecipient(r.recipient));
       const dispatched = await this.notifications.notifyMany(
@@ -223,48 +257,53 @@ export class RemindersService {
       return { rows, dispatched };
     });
     dispatched.publish();
-    return new Map(rows.map((r) => [r.id, r.state === ReminderState.Sent ? ReminderOutcome.Sent : ReminderOutcome.Skipped]));
+    return rows;
   }
 
   /**
-   * Gives every scheduled reminder of the next 25 hours its job: those coming within reach (planning
-   * enqueues only the next 24 hours) and those whose jobs Redis lost (a flush, a failover), written
-   * to the outbox under their deterministic ids. Lost ones whose moment has passed are sent now if
-   * the call has not begun, since the job re-checks that.
+   * Makes sure every instant with scheduled reminders in the next 25 hours has a wake-up waiting:
+   * those coming within reach (planning enqueues only the next 24 hours) and those whose wake-ups
+   * Redis lost (a flush, a failover) get theirs through the outbox. An instant already past with
+   * reminders left and no wake-up waiting (lost, or finished while another transaction held one of
+   * them) is sent now, here: what is still before its call goes out, the rest is skipped. Returns
+   * how many reminders had no wake-up waiting.
    */
-  async reconcile(jobExists: (jobIds: string[]) => Promise<boolean[]>, pageSize = RECONCILE_PAGE): Promise<number> {
-    const now = this.clock.now().getTime();
-    let enqueued = 0;
+  async reconcile(jobsPending: (jobIds: string[]) => Promise<boolean[]>, pageSize = RECONCILE_PAGE): Promise<number> {
+    const now = this.clock.now();
+    const { lanes } = this.config.reminderSending;
+    const laneNumbers = Array.from({ length: lanes }, (_, i) => i + 1);
+    let found = 0;
     let lost = 0;
+    let overdue = false;
     // every page, not the first: the reconciler is what enqueues reminders more than a day ahead
-    for (let after: { due_at: Date; id: string } | undefined; ; ) {
-      const rows: { id: string; occurrence_id: string; user_id: string; offset_minutes: number; occurrence_version: number; due_at: Date }[] =
-        await this.dataSource.query(
-          `SELECT id, occurrence_id, user_id, offset_minutes, occurrence_version, due_at FROM reminders
-            WHERE state = 'scheduled' AND due_at < $1 AND ($2::timestamptz IS NULL OR (due_at, id) > ($2, $3::uuid))
-            ORDER BY due_at, id LIMIT $4`,
-          [new Date(now + RECONCILE_AHEAD_MS), after?.due_at ?? null, after?.id ?? null, pageSize],
-        );
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1];
-      const ids = rows.map((r) =>
-        reminderJobId({ occurrenceId: r.occurrence_id, offsetMinutes: r.offset_minutes, userId: r.user_id, occurrenceVersion: r.occurrence_version }),
+    for (let after: Date | undefined; ; ) {
+      const instants: { due_at: Date; reminders: number }[] = await this.dataSource.query(
+        `SELECT due_at, count(*)::int AS reminders FROM reminders
+          WHERE state = 'scheduled' AND due_at < $1 AND ($2::timestamptz IS NULL OR due_at > $2)
+          GROUP BY due_at ORDER BY due_at LIMIT $3`,
+        [new Date(now.getTime() + RECONCILE_AHEAD_MS), after ?? null, pageSize],
       );
-      const exists = await jobExists(ids);
-      const missing = rows.map((r, i) => ({ row: r, jobId: ids[i] })).filter((_, i) => !exists[i]);
-      if (missing.length > 0) {
-        await this.jobs.enqueueMany(
-          this.dataSource.manager,
-          missing.map(({ row, jobId }) => ({ job: JobName.SendReminder, payload: { reminderId: row.id }, jobId, runAt: row.due_at })),
-        );
-        enqueued += missing.length;
-        // within the first 24 hours every reminder had its job already: those were lost
-        lost += missing.filter((l) => new Date(l.row.due_at).getTime() < now + ENQUEUE_AHEAD_MS - 60_000).length;
-      }
-      if (rows.length < pageSize) break;
+      if (instants.length === 0) break;
+      after = instants[instants.length - 1].due_at;
+      const pending = await jobsPending(instants.flatMap((i) => laneNumbers.map((lane) => reminderWakeJobId(i.due_at, lane))));
+      const missing = instants.filter((_, i) => !pending.slice(i * lanes, (i + 1) * lanes).some(Boolean));
+      const [past, future] = [missing.filter((i) => i.due_at <= now), missing.filter((i) => i.due_at > now)];
+      overdue ||= past.length > 0;
+      await this.jobs.enqueueMany(
+        this.dataSource.manager,
+        future.flatMap(({ due_at }) =>
+          laneNumbers.map((lane) => ({ job: JobName.SendDueReminders, payload: { dueAt: new Date(due_at).toISOString() }, jobId: reminderWakeJobId(due_at, lane), runAt: due_at })),
+        ),
+      );
+      found += missing.reduce((sum, i) => sum + i.reminders, 0);
+      // within the first 24 hours every instant had its wake-ups already: those were lost
+      lost += missing.filter((i) => new Date(i.due_at).getTime() < now.getTime() + ENQUEUE_AHEAD_MS - 60_000).reduce((sum, i) => sum + i.reminders, 0);
+      if (instants.length < pageSize) break;
     }
-    if (lost > 0) this.logger.warn({ count: lost }, 'reminder jobs were missing from the queue; re-enqueued');
-    return enqueued;
+    if (lost > 0) this.logger.warn({ count: lost }, 'reminders had no wake-up waiting in the queue; re-enqueued or sent now');
+    // this run is their last chance, so one that fails alone is marked failed
+    if (overdue) await this.sendDue(now, { final: true });
+    return found;
   }
 
   /** Every reminder of one call, for its family's adults to see. */
