@@ -516,32 +516,31 @@ async function lateness(db: Client, due: number, expected: number, published: Ma
   };
 }
 
-/** Where the time of a reminder goes, from the jobs BullMQ keeps after completion (the newest 10,000 per queue). */
-async function stages(queues: Queues, rows: ReminderRow[], published: Map<string, number[]>): Promise<{ sample: number; lines: string[] }> {
-  const reminderJobs = new Map<string, { processedOn: number; finishedOn: number }>();
+/** Where the time of a reminder goes: its instant's wake-up jobs (as BullMQ kept them), its batch's start (sent_at) and its publish. */
+async function stages(queues: Queues, rows: ReminderRow[], published: Map<string, number[]>): Promise<{ wakeUps: number; lines: string[] }> {
+  const starts = new Map<number, number>();
+  let wakeUps = 0;
   for (const job of await queues.get(QueueName.Reminders).getJobs(['completed'], 0, -1)) {
-    const data = job.data as { reminderId?: string };
-    if (data.reminderId && job.processedOn && job.finishedOn) reminderJobs.set(data.reminderId, { processedOn: job.processedOn, finishedOn: job.finishedOn });
+    const dueAt = Date.parse((job.data as { dueAt?: string }).dueAt ?? '');
+    if (Number.isNaN(dueAt) || !job.processedOn) continue;
+    wakeUps++;
+    starts.set(dueAt, Math.min(starts.get(dueAt) ?? Infinity, job.processedOn));
   }
   const parts: Record<string, number[]> = {
-    'due → reminder job starts (queue wait)': [],
-    'job starts → its batch starts (gathering, batch ahead)': [],
+    'due → the first wake-up of the instant starts (queue wait)': [],
+    'wake-up starts → the reminder batch starts (batches ahead)': [],
     'batch starts → publish seen (re-check, CAS, rows, commit)': [],
-    'publish seen → job finished in BullMQ': [],
   };
   const keys = Object.keys(parts);
-  let sample = 0;
   for (const r of rows) {
-    const rj = reminderJobs.get(r.id);
+    const start = starts.get(Number(r.due));
     const pub = r.notification_id ? published.get(r.notification_id)?.[0] : undefined;
-    if (!rj || r.sent === null || pub === undefined) continue;
-    sample++;
+    if (start === undefined || r.sent === null || pub === undefined) continue;
     const sent = Number(r.sent);
-    const values = [rj.processedOn - Number(r.due), sent - rj.processedOn, pub - sent, rj.finishedOn - pub];
-    values.forEach((v, i) => parts[keys[i]].push(v));
+    [start - Number(r.due), sent - start, pub - sent].forEach((v, i) => parts[keys[i]].push(v));
   }
   return {
-    sample,
+    wakeUps,
     lines: keys.map((k) => {
       const d = dist(parts[k]);
       return `  ${k.padEnd(62)} ${ms(d.p50, 1).padStart(11)} ${ms(d.p99, 1).padStart(11)} ${ms(d.max, 1).padStart(11)}`;
@@ -868,7 +867,7 @@ async function main(): Promise<number> {
         `postgres ${ms((cpuAfter.postgres - cpuBefore.postgres) / Math.max(1, burst.sent.n), 2)}; bare worker ${ms(bare.burst.cpuMs / Math.max(1, bare.burst.handlerLateMs.length), 2)} per job`,
     );
     out.push(`  maintenance jobs overlapping the burst         ${overlapping(due - 1000, burstEnd).join(', ') || 'none'}; reconcile runs took p50 ${ms(reconcileMs.p50)}, max ${ms(reconcileMs.max)}`);
-    out.push(`where a burst reminder's time goes (${breakdown.sample} reminders whose jobs BullMQ still kept)   p50         p99         max`);
+    out.push(`where a burst reminder's time goes (${breakdown.wakeUps} wake-up jobs ran)                          p50         p99         max`);
     out.push(...breakdown.lines);
     out.push(`lone family: ${loneLate.sent.n} reminders due at ${iso(loneDue)}             ${'p50'.padStart(9)} ${'p99'.padStart(9)} ${'max'.padStart(9)}`);
     out.push(row('lone: sent_at − due', loneLate.sent, false));
