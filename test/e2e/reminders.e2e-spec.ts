@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { JobName, QueueName } from '../../src/infra/queue/job-catalogue';
 import { AppConfig } from '../../src/config/app-config';
@@ -191,7 +191,7 @@ describe('reminders: once, on time, or not at all', () => {
     }
   });
 
-  it('sends the rest of a burst when one reminder cannot be sent, retries that one, and marks it failed on the last attempt', async () => {
+  it('sends the rest of a burst when one reminder cannot be sent, retries that one, and marks it failed on the last attempt (a malformed wake-up is dropped)', async () => {
     const families = await Promise.all([givenFamily(t), givenFamily(t)]);
     const occurrences = await Promise.all(families.map(sundayCall));
     await Promise.all(occurrences.map((o) => jobsDone(o, 15)));
@@ -221,6 +221,9 @@ describe('reminders: once, on time, or not at all', () => {
     }
     // sent once: nothing is left to send, and each of the three has one notification
     expect(await reminders.sendDue(START)).toEqual({ sent: 0, skipped: 0, failed: 0 });
+    // a wake-up whose instant is not one (a broken producer) is dropped rather than retried
+    const broken = { id: 'broken', attemptsMade: 0, opts: { attempts: 8 } } as Job;
+    expect(await t.app.get(SchedulingProcessor).sendDue({ dueAt: 'soon' }, broken)).toBeNull();
     const [{ n }] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'call_starting' AND user_id = ANY($1::uuid[])`, [good]);
     expect(n).toBe(3);
   });
