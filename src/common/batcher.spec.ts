@@ -1,9 +1,12 @@
-import { laneOf, Batcher, Settled } from './batcher';
+import { Batcher, Settled } from './batcher';
 
 interface Item {
   key: string;
   n: number;
 }
+
+/** Lets pending promise callbacks run. */
+const tick = () => new Promise((r) => setImmediate(r));
 
 const deferred = () => {
   let release!: () => void;
@@ -37,16 +40,17 @@ describe('Batcher', () => {
     expect(sizes).toEqual([3, 3, 1]);
   });
 
-  it('keeps one batch in flight per lane: what arrives meanwhile goes next, in order', async () => {
+  it('keeps one batch in flight while the load is light: what arrives meanwhile goes next, as one batch, in order', async () => {
     const gate = deferred();
     const flushes: number[][] = [];
-    const batcher = new Batcher<Item, number>({ max: 100, waitMs: 0, lanes: 1 }, (i) => i.key, async (items) => {
+    const batcher = new Batcher<Item, number>({ max: 100, waitMs: 0, lanes: 4 }, (i) => i.key, async (items) => {
       flushes.push(items.map((i) => i.n));
       if (flushes.length === 1) await gate.promise;
       return items.map((i) => ({ ok: true, value: i.n }));
     });
     const first = batcher.submit({ key: 'a', n: 1 });
-    const later = [2, 3, 4].map((n) => batcher.submit({ key: 'a', n }));
+    // other keys too: with fewer than a full batch waiting, none leaves alongside the one in flight
+    const later = [2, 3, 4].map((n) => batcher.submit({ key: n === 3 ? 'b' : 'a', n }));
     await new Promise((r) => setTimeout(r, 10));
     expect(flushes).toEqual([[1]]);
     gate.release();
@@ -54,23 +58,32 @@ describe('Batcher', () => {
     expect(flushes).toEqual([[1], [2, 3, 4]]);
   });
 
-  it('runs different lanes side by side, and keeps a key on its lane', async () => {
-    const keys = ['conv-a', 'conv-b', 'conv-c', 'conv-d', 'conv-e'];
-    const byLane = new Map<number, string[]>();
-    for (const key of keys) byLane.set(laneOf(key, 4), [...(byLane.get(laneOf(key, 4)) ?? []), key]);
-    expect(byLane.size).toBeGreaterThan(1);
-    for (const key of keys) expect(laneOf(key, 4)).toBe(laneOf(key, 4));
-
-    let inFlight = 0;
-    let most = 0;
-    const batcher = new Batcher<Item, number>({ max: 100, waitMs: 0, lanes: 4 }, (i) => i.key, async (items) => {
-      most = Math.max(most, ++inFlight);
-      await new Promise((r) => setTimeout(r, 10));
-      inFlight--;
+  it('sends another batch alongside only when a full one is free to go, and never two batches of one key at once', async () => {
+    const gates: (() => void)[] = [];
+    const flushes: string[][] = [];
+    const batcher = new Batcher<Item, number>({ max: 2, waitMs: 0, lanes: 3 }, (i) => i.key, async (items) => {
+      flushes.push(items.map((i) => `${i.key}${i.n}`));
+      await new Promise<void>((r) => gates.push(r));
       return items.map((i) => ({ ok: true, value: i.n }));
     });
-    await Promise.all(keys.map((key, n) => batcher.submit({ key, n })));
-    expect(most).toBeGreaterThan(1);
+    const all = [batcher.submit({ key: 'a', n: 1 })];
+    await tick();
+    expect(flushes).toEqual([['a1']]);
+    // a's next item waits for a's batch; b1 alone is not a full batch
+    all.push(batcher.submit({ key: 'a', n: 2 }), batcher.submit({ key: 'b', n: 1 }));
+    await tick();
+    expect(flushes).toEqual([['a1']]);
+    // c1 makes a full batch of free items: it leaves alongside, without a2
+    all.push(batcher.submit({ key: 'c', n: 1 }), batcher.submit({ key: 'a', n: 3 }));
+    await tick();
+    expect(flushes).toEqual([['a1'], ['b1', 'c1']]);
+    // a's batch lands: a2 and a3 are free, a full batch, and leave beside the one still in flight
+    gates[0]();
+    await tick();
+    expect(flushes).toEqual([['a1'], ['b1', 'c1'], ['a2', 'a3']]);
+    gates[1]();
+    gates[2]();
+    expect(await Promise.all(all)).toEqual([1, 2, 1, 1, 3]);
   });
 
   it('settles each item with its own outcome, and every item with a failed flush', async () => {

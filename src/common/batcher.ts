@@ -1,9 +1,9 @@
 export interface BatcherOptions {
   /** Most items committed together. */
   max: number;
-  /** Longest the first item of a batch waits for company. */
+  /** Longest the first item waits for company when no batch is in flight. */
   waitMs: number;
-  /** Batches in flight at once; a key always maps to the same lane. */
+  /** Most batches in flight at once. */
   lanes: number;
 }
 
@@ -12,68 +12,101 @@ export type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
 interface Pending<I, O> {
   item: I;
+  key: string;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
 }
 
-interface Lane<I, O> {
-  queue: Pending<I, O>[];
-  timer?: NodeJS.Timeout;
-  flushing: boolean;
-}
-
 /**
- * Groups items (message sends, reminders) into batches so one transaction commits many. Items with the same key
- * (a conversation) always go to the same lane, and a lane has one batch in flight at a time, so their
- * order of arrival is their order of commit. While a batch is in flight the next one gathers; it
- * leaves as soon as the lane is free, or when it is full, or `waitMs` after its first item arrived.
- * Each submitter's promise settles only after its batch's flush has settled (after the commit).
+ * Groups items (message sends) into batches so one transaction commits many.
+ *
+ * While the load is light one batch is in flight at a time: what arrives meanwhile gathers and
+ * leaves as one batch when it lands (or `waitMs` after the first item when nothing is in flight), so
+ * a busier service commits fewer, bigger batches, which cost less per item. Another batch goes out
+ * alongside only when a full one (`max` items) is free to go, up to `lanes` in flight.
+ *
+ * Items with the same key (a conversation) are never in two batches in flight at once, and leave in
+ * arrival order, so their order of arrival is their order of commit. Each submitter's promise
+ * settles only after its batch's flush has settled (after the commit).
  */
 export class Batcher<I, O> {
-  private readonly lanes: Lane<I, O>[];
+  private queue: Pending<I, O>[] = [];
+  /** Items queued per key. */
+  private readonly queued = new Map<string, number>();
+  /** Keys with a batch in flight. */
+  private readonly busy = new Set<string>();
+  /** Queued items whose key has no batch in flight: those a batch may take now. */
+  private free = 0;
+  private flights = 0;
+  private timer?: NodeJS.Timeout;
   private closed = false;
 
   constructor(
     private readonly options: BatcherOptions,
     private readonly keyOf: (item: I) => string,
     private readonly flush: (items: I[]) => Promise<Settled<O>[]>,
-  ) {
-    this.lanes = Array.from({ length: Math.max(1, options.lanes) }, () => ({ queue: [], flushing: false }));
-  }
+  ) {}
 
   submit(item: I): Promise<O> {
     if (this.closed) return Promise.reject(new Error('the batcher is closed'));
-    const lane = this.lanes[laneOf(this.keyOf(item), this.lanes.length)];
+    const key = this.keyOf(item);
     return new Promise<O>((resolve, reject) => {
-      lane.queue.push({ item, resolve, reject });
-      this.schedule(lane);
+      this.queue.push({ item, key, resolve, reject });
+      this.queued.set(key, (this.queued.get(key) ?? 0) + 1);
+      if (!this.busy.has(key)) this.free++;
+      this.dispatch();
     });
   }
 
   /** Flushes what is queued and refuses new items (shutdown). */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.lanes.some((l) => l.queue.length > 0 || l.flushing)) {
-      for (const lane of this.lanes) if (!lane.flushing && lane.queue.length > 0) void this.run(lane);
+    while (this.queue.length > 0 || this.flights > 0) {
+      this.dispatch();
       await new Promise((r) => setTimeout(r, 5));
     }
   }
 
-  private schedule(lane: Lane<I, O>): void {
-    if (lane.flushing) return;
-    if (lane.queue.length >= this.options.max || this.options.waitMs === 0) {
-      void this.run(lane);
-      return;
+  private dispatch(): void {
+    if (this.flights === 0 && this.free > 0) {
+      if (this.free < this.options.max && this.options.waitMs > 0 && !this.closed) {
+        this.timer ??= setTimeout(() => {
+          this.timer = undefined;
+          if (this.flights === 0 && this.free > 0) this.launch();
+        }, this.options.waitMs);
+        return;
+      }
+      this.launch();
     }
-    lane.timer ??= setTimeout(() => void this.run(lane), this.options.waitMs);
+    while (this.flights > 0 && this.flights < Math.max(1, this.options.lanes) && this.free >= this.options.max) this.launch();
   }
 
-  private async run(lane: Lane<I, O>): Promise<void> {
-    if (lane.timer) clearTimeout(lane.timer);
-    lane.timer = undefined;
-    if (lane.flushing || lane.queue.length === 0) return;
-    lane.flushing = true;
-    const batch = lane.queue.splice(0, this.options.max);
+  /** Takes up to `max` free items, oldest first, and flies them as one batch. */
+  private launch(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch: Pending<I, O>[] = [];
+    const rest: Pending<I, O>[] = [];
+    for (const p of this.queue) (batch.length < this.options.max && !this.busy.has(p.key) ? batch : rest).push(p);
+    this.queue = rest;
+    this.free -= batch.length;
+    const keys = new Set<string>();
+    for (const { key } of batch) {
+      const left = this.queued.get(key)! - 1;
+      if (left > 0) this.queued.set(key, left);
+      else this.queued.delete(key);
+      keys.add(key);
+    }
+    // the rest of these keys' items wait for this batch to land
+    for (const key of keys) {
+      this.busy.add(key);
+      this.free -= this.queued.get(key) ?? 0;
+    }
+    void this.fly(batch, keys);
+  }
+
+  private async fly(batch: Pending<I, O>[], keys: Set<string>): Promise<void> {
+    this.flights++;
     try {
       const results = await this.flush(batch.map((p) => p.item));
       batch.forEach((p, i) => {
@@ -85,19 +118,14 @@ export class Batcher<I, O> {
     } catch (error) {
       for (const p of batch) p.reject(error);
     } finally {
-      lane.flushing = false;
+      this.flights--;
+      for (const key of keys) {
+        this.busy.delete(key);
+        this.free += this.queued.get(key) ?? 0;
+      }
     }
     // whatever gathered meanwhile leaves at once: it has waited for a whole batch already
-    if (lane.queue.length > 0) void this.run(lane);
+    if (this.flights === 0 && this.free > 0) this.launch();
+    this.dispatch();
   }
-}
-
-/** FNV-1a over the key: stable across processes, cheap, and spreads uuids evenly. */
-export function laneOf(key: string, lanes: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % lanes;
 }
