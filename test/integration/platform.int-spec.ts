@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { buildOpenApi } from '../../src/app.factory';
 import { TestApp, eventually } from '../helpers/app';
 import { OwnRedis } from '../helpers/own-redis';
+import { Transactions } from '../../src/database/transaction';
+import { JobName, QueueName } from '../../src/infra/queue/job-catalogue';
+import { Jobs } from '../../src/infra/queue/jobs';
+import { Queues } from '../../src/infra/queue/queues';
 import { aPhone, auth, givenAdult, PASSWORD } from '../factories';
 
 describe('platform: health, metrics, OpenAPI, rate limits', () => {
@@ -67,6 +71,26 @@ describe('platform: health, metrics, OpenAPI, rate limits', () => {
     }
     const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', 'openapi.json'), 'utf8'));
     expect(generated).toEqual(committed);
+  });
+
+  it('wakes the outbox relay after a transaction that wrote to the outbox commits, and only then', async () => {
+    const transactions = t.app.get(Transactions);
+    const jobs = t.app.get(Jobs);
+    let woken = 0;
+    transactions.onOutboxCommit(() => woken++);
+    await transactions.run((em) => em.query(`SELECT 1`));
+    expect(woken).toBe(0);
+    // rolled back: nothing reached the outbox, nothing to relay
+    const refused = transactions.run(async (em) => {
+      await jobs.enqueue(em, JobName.ExtendHorizon, {}, { jobId: 'wake-rolled-back' });
+      throw new Error('rolled back');
+    });
+    await expect(refused).rejects.toThrow('rolled back');
+    expect(woken).toBe(0);
+    await transactions.run((em) => jobs.enqueue(em, JobName.ExtendHorizon, {}, { jobId: 'wake-committed' }));
+    expect(woken).toBe(1);
+    // and the relay moved it to the queue
+    await eventually(async () => expect(await t.app.get(Queues).get(QueueName.Maintenance).getJob('wake-committed')).toBeDefined());
   });
 });
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { noteOutboxWrite } from '../../database/transaction';
 import { JobName, JobOptions, JobPayloads, queueOf } from './job-catalogue';
 
 /** One job to enqueue with `enqueueMany`. */
@@ -30,5 +31,6 @@ export class Jobs {
         requests.map((r) => r.runAt ?? null),
       ],
     );
+    noteOutboxWrite(em);
   }
 }

@@ -39,7 +39,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly clock: Clock,
     transactions: Transactions,
   ) {
-    transactions.onCommit(() => this.wake());
+    transactions.onOutboxCommit(() => this.wake());
   }
 
   onApplicationBootstrap(): void {
@@ -51,7 +51,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.timer) clearTimeout(this.timer);
   }
 
-  /** Called after a transaction commits, so new work leaves at once instead of at the next poll. */
+  /** Called after a transaction that wrote to the outbox commits, so new work leaves at once instead of at the next poll. */
   wake(): void {
     if (this.stopped) return;
     if (this.running) {

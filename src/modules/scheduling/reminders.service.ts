@@ -7,7 +7,7 @@ import { notFound } from '../../common/errors';
 import { preparedQuery, updateReturning } from '../../database/sql';
 import { JobName, queueOf } from '../../infra/queue/job-catalogue';
 import { Jobs } from '../../infra/queue/jobs';
-import { Transactions } from '../../database/transaction';
+import { noteOutboxWrite, Transactions } from '../../database/transaction';
 import { AccessService } from '../access/access.service';
 import { NotificationChannel } from '../notifications/notification.entity';
 import { NotificationsService, NotifyInput } from '../notifications/notifications.service';
@@ -185,6 +185,7 @@ export class RemindersService {
         this.config.reminderSending.lanes,
       ],
     );
+    noteOutboxWrite(em);
   }
 
   /** The occurrences changed or left 'scheduled': their pending reminders will send nothing. */
