@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
-/** Set on a transaction's query runner by whatever writes to the outbox in it (see `noteOutboxWrite`). */
+/** Set on a transaction's query runner when Jobs, the one producer API, writes to the outbox in it (see `noteOutboxWrite`). */
 const OUTBOX_WRITTEN = 'outboxWritten';
 
 /** Marks the caller's transaction as one that wrote to the outbox; outside a transaction it does nothing. */

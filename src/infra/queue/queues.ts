@@ -27,7 +27,7 @@ export class Queues implements OnApplicationShutdown {
   /** Whether each job id is in the queue and has not finished (waiting, delayed, active, or waiting to retry). */
   async jobsPending(name: QueueName, jobIds: string[]): Promise<boolean[]> {
     const pipeline = this.connection.pipeline();
-    for (const id of jobIds) pipeline.exists(`${this.config.redisPrefix}:${name}:${id}`).hexists(`${this.config.redisPrefix}:${name}:${id}`, 'finishedOn');
+    for (const key of jobIds.map((id) => `${this.config.redisPrefix}:${name}:${id}`)) pipeline.exists(key).hexists(key, 'finishedOn');
     const results = (await pipeline.exec()) ?? [];
     for (const [error] of results) if (error) throw error;
     return jobIds.map((_, i) => results[2 * i][1] === 1 && results[2 * i + 1][1] === 0);

@@ -5,9 +5,9 @@ import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config';
 import { notFound } from '../../common/errors';
 import { preparedQuery, updateReturning } from '../../database/sql';
-import { JobName, queueOf } from '../../infra/queue/job-catalogue';
-import { Jobs } from '../../infra/queue/jobs';
-import { noteOutboxWrite, Transactions } from '../../database/transaction';
+import { JobName } from '../../infra/queue/job-catalogue';
+import { JobRequest, Jobs } from '../../infra/queue/jobs';
+import { Transactions } from '../../database/transaction';
 import { AccessService } from '../access/access.service';
 import { NotificationChannel } from '../notifications/notification.entity';
 import { NotificationsService, NotifyInput } from '../notifications/notifications.service';
@@ -35,8 +35,6 @@ const URGENT_WITHIN_MINUTES = 60;
  * adds a handful of jobs, not one per reminder.
  */
 export const reminderWakeJobId = (dueAt: Date, lane: number) => `rem-at-${dueAt.getTime()}-${lane}`;
-/** reminderWakeJobId in SQL, of a timestamptz and a lane number. */
-const reminderWakeJobIdSql = (dueAt: string, lane: string) => `'rem-at-' || (extract(epoch FROM ${dueAt}) * 1000)::bigint || '-' || ${lane}`;
 
 export interface ReminderView {
   id: string;
@@ -141,14 +139,14 @@ export class RemindersService {
   /**
    * Creates the reminders of scheduled occurrences for their parent and every guardian, at each
    * adult's offsets plus the "starting now" nudge, and enqueues the wake-ups of the instants due
-   * within a day (each instant's lanes once, however many reminders share it), in the caller's transaction.
-   * One statement, so a horizon of thousands of calls costs one round trip. A reminder whose moment
-   * has already passed is recorded as skipped: it is never sent late.
+   * within a day (each instant's lanes once, however many reminders share it), in the caller's
+   * transaction. One statement plans a horizon of thousands of calls; a second enqueues its few
+   * instants. A reminder whose moment has already passed is recorded as skipped: it is never sent late.
    */
   async planFor(em: EntityManager, occurrenceIds: string[]): Promise<void> {
     if (occurrenceIds.length === 0) return;
     const now = this.clock.now();
-    await em.query(
+    const instants: { due_at: Date }[] = await em.query(
       `WITH occ AS (
          SELECT id, starts_at, version, family_id, parent_id FROM call_occurrences
           WHERE id = ANY($1::uuid[]) AND state = 'scheduled'
@@ -170,22 +168,25 @@ export class RemindersService {
          SELECT occurrence_id, user_id, minutes, version, due_at, CASE WHEN due_at < $2 THEN 'skipped' ELSE 'scheduled' END
            FROM planned
          ON CONFLICT ON CONSTRAINT reminders_once_key DO NOTHING
-         RETURNING id, occurrence_id, user_id, offset_minutes, occurrence_version, due_at, state
+         RETURNING due_at, state
        )
-       INSERT INTO outbox (queue, job_name, payload, job_id, run_at)
-       SELECT $4, $5, json_build_object('dueAt', d.due_at), ${reminderWakeJobIdSql('d.due_at', 'lane')}, d.due_at
-         FROM (SELECT DISTINCT due_at FROM inserted WHERE state = 'scheduled' AND due_at < $6) d CROSS JOIN generate_series(1, $7::int) lane`,
-      [
-        occurrenceIds,
-        now,
-        [...DEFAULT_REMINDER_OFFSETS],
-        queueOf[JobName.SendDueReminders],
-        JobName.SendDueReminders,
-        new Date(now.getTime() + ENQUEUE_AHEAD_MS),
-        this.config.reminderSending.lanes,
-      ],
+       SELECT DISTINCT due_at FROM inserted WHERE state = 'scheduled' AND due_at < $4`,
+      [occurrenceIds, now, [...DEFAULT_REMINDER_OFFSETS], new Date(now.getTime() + ENQUEUE_AHEAD_MS)],
     );
-    noteOutboxWrite(em);
+    await this.jobs.enqueueMany(em, this.wakeUps(instants.map((i) => i.due_at)));
+  }
+
+  /** The wake-up jobs of these instants, one per lane each. */
+  private wakeUps(dueAts: Date[]): JobRequest<JobName.SendDueReminders>[] {
+    const { lanes } = this.config.reminderSending;
+    return dueAts.flatMap((dueAt) =>
+      Array.from({ length: lanes }, (_, i) => ({
+        job: JobName.SendDueReminders,
+        payload: { dueAt: dueAt.toISOString() },
+        jobId: reminderWakeJobId(dueAt, i + 1),
+        runAt: dueAt,
+      })),
+    );
   }
 
   /** The occurrences changed or left 'scheduled': their pending reminders will send nothing. */
@@ -272,7 +273,7 @@ export class RemindersService {
   async reconcile(jobsPending: (jobIds: string[]) => Promise<boolean[]>, pageSize = RECONCILE_PAGE): Promise<number> {
     const now = this.clock.now();
     const { lanes } = this.config.reminderSending;
-    const laneNumbers = Array.from({ length: lanes }, (_, i) => i + 1);
+    const remindersOf = (instants: { reminders: number }[]) => instants.reduce((sum, i) => sum + i.reminders, 0);
     let found = 0;
     let lost = 0;
     let overdue = false;
@@ -286,19 +287,13 @@ export class RemindersService {
       );
       if (instants.length === 0) break;
       after = instants[instants.length - 1].due_at;
-      const pending = await jobsPending(instants.flatMap((i) => laneNumbers.map((lane) => reminderWakeJobId(i.due_at, lane))));
+      const pending = await jobsPending(this.wakeUps(instants.map((i) => i.due_at)).map((w) => w.jobId!));
       const missing = instants.filter((_, i) => !pending.slice(i * lanes, (i + 1) * lanes).some(Boolean));
-      const [past, future] = [missing.filter((i) => i.due_at <= now), missing.filter((i) => i.due_at > now)];
-      overdue ||= past.length > 0;
-      await this.jobs.enqueueMany(
-        this.dataSource.manager,
-        future.flatMap(({ due_at }) =>
-          laneNumbers.map((lane) => ({ job: JobName.SendDueReminders, payload: { dueAt: new Date(due_at).toISOString() }, jobId: reminderWakeJobId(due_at, lane), runAt: due_at })),
-        ),
-      );
-      found += missing.reduce((sum, i) => sum + i.reminders, 0);
+      overdue ||= missing.some((i) => i.due_at <= now);
+      await this.jobs.enqueueMany(this.dataSource.manager, this.wakeUps(missing.filter((i) => i.due_at > now).map((i) => i.due_at)));
+      found += remindersOf(missing);
       // within the first 24 hours every instant had its wake-ups already: those were lost
-      lost += missing.filter((i) => new Date(i.due_at).getTime() < now.getTime() + ENQUEUE_AHEAD_MS - 60_000).reduce((sum, i) => sum + i.reminders, 0);
+      lost += remindersOf(missing.filter((i) => i.due_at.getTime() < now.getTime() + ENQUEUE_AHEAD_MS - 60_000));
       if (instants.length < pageSize) break;
     }
     if (lost > 0) this.logger.warn({ count: lost }, 'reminders had no wake-up waiting in the queue; re-enqueued or sent now');
