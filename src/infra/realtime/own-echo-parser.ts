@@ -5,8 +5,9 @@ import { decode, encode } from 'notepack.io';
  * decoding of its own broadcasts. Every node hears every broadcast on the channel it publishes to,
  * its own included, and the adapter decodes each one only to find its own uid and drop it: at a
  * few thousand messages a second that is a tenth of a busy API node. A broadcast is encoded as
- * `[uid, packet, options]`, so its first bytes are an array header and the uid: one from a known
- * adapter of this process answers `[uid]` undecoded, which the adapter drops as before.
+ * `[uid, packet, options]` (a tick's batch, by BatchingRedisAdapter, as `[uid, 0, broadcasts]`), so
+ * its first bytes are an array header and the uid: one from a known adapter of this process answers
+ * `[uid]` undecoded, which the adapter drops as before.
  */
 export class OwnEchoParser {
   private readonly own: { uid: string; prefix: Buffer }[] = [];

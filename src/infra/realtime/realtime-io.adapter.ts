@@ -1,13 +1,13 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
-import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import { isObservable, Observable } from 'rxjs';
 import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import { AppConfig } from '../../config/app-config';
 import { toProblem } from '../../common/problem';
 import { createRedis, RedisRole } from '../redis/redis.factory';
+import { createBatchingAdapter } from './batching-redis-adapter';
 import { coalesceWrites } from './coalesce-writes';
 import { OwnEchoParser } from './own-echo-parser';
 import { publishOrDrop } from './publish-or-drop';
@@ -41,18 +41,18 @@ export class RealtimeIoAdapter extends IoAdapter {
   override createIOServer(port: number, options?: ServerOptions): Server {
     const server: Server = super.createIOServer(port, { ...options, ...SOCKET_SERVER_OPTIONS });
     // the publisher fails fast (its broadcasts are dropped while Redis is away, see publishOrDrop) and
-    // auto-pipelines (the publishes of one tick, a committed batch's messages, leave in one write); the
-    // subscriber reconnects and resubscribes for as long as it takes
+    // auto-pipelines; the adapter publishes a tick's broadcasts (a committed batch's messages) as one
+    // message (BatchingRedisAdapter); the subscriber reconnects and resubscribes for as long as it takes
     const pub = createRedis(this.config, RedisRole.Command, 'socket-pub', { enableAutoPipelining: true });
     pub.publish = publishOrDrop(pub, this.logger) as Redis['publish'];
     const sub = createRedis(this.config, RedisRole.Blocking, 'socket-sub');
     this.clients.push(pub, sub);
     const parser = new OwnEchoParser();
-    const adapterOf = createAdapter(pub, sub, { key: socketChannelKey(this.config.redisPrefix), parser });
+    const adapterOf = createBatchingAdapter(pub, sub, { key: socketChannelKey(this.config.redisPrefix), parser });
     // one adapter per namespace (socket.io calls this with `new`, hence no arrow); each tells the parser its uid
     server.adapter(function (nsp: Namespace) {
       const adapter = adapterOf(nsp);
-      parser.register(adapter.uid as string);
+      parser.register(adapter.uid);
       return adapter;
     });
     server.on('connection', (socket: Socket) => {
