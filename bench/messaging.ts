@@ -19,6 +19,7 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -144,7 +145,62 @@ function onDelivered(mode: Mode, peer: Peer, handler: (sentAt: number) => void):
 }
 
 
-async function saturation(mode: Mode, server: Server, peers: Peer[]): Promise<{ perSecond: number; refused: number; cpuPerMessage: number }> {
+/**
+ * CPU time the whole machine has spent busy so far (every process: servers, PostgreSQL, Redis, this
+ * generator), µs, from /proc/stat; NaN where there is none. With the generator's and the server's own
+ * it shows where a message's CPU goes, and what is left for the server on a machine this busy.
+ */
+function machineBusyMicros(): number {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+    return ((user + nice + system + irq + softirq + steal) * 1e6) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time (user + system) of every process named `comm` so far (postgres, redis-server), µs; NaN without /proc. */
+function processesCpuMicros(comm: string): number {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const close = stat.lastIndexOf(')');
+        if (stat.slice(stat.indexOf('(') + 1, close) !== comm) continue;
+        const fields = stat.slice(close + 2).split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    return NaN;
+  }
+  return (ticks * 1e6) / 100;
+}
+
+const ownCpuMicros = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
+interface Saturation {
+  perSecond: number;
+  refused: number;
+  /** CPU µs per delivered message: the server's, this generator's, and the whole machine's. */
+  cpuPerMessage: number;
+  generatorCpuPerMessage: number;
+  postgresCpuPerMessage: number;
+  redisCpuPerMessage: number;
+  machineCpuPerMessage: number;
+  /** Cores the machine kept busy on average. */
+  busyCores: number;
+}
+
+async function saturation(mode: Mode, server: Server, peers: Peer[]): Promise<Saturation> {
   const byId = new Map(peers.map((p) => [p.self, p]));
   let delivered = 0;
   let refused = 0;
@@ -161,15 +217,26 @@ async function saturation(mode: Mode, server: Server, peers: Peer[]): Promise<{ 
   await sleep(WARMUP_MS);
   const from = delivered;
   const cpuFrom = await server.cpuMicros();
+  const [ownFrom, pgFrom, redisFrom, machineFrom] = [ownCpuMicros(), processesCpuMicros('postgres'), processesCpuMicros('redis-server'), machineBusyMicros()];
   const started = performance.now();
   await sleep(SECONDS * 1000);
   const cpuTo = await server.cpuMicros();
-  const perSecond = ((delivered - from) * 1000) / (performance.now() - started);
-  const cpuPerMessage = (cpuTo - cpuFrom) / (delivered - from);
+  const [ownTo, pgTo, redisTo, machineTo] = [ownCpuMicros(), processesCpuMicros('postgres'), processesCpuMicros('redis-server'), machineBusyMicros()];
+  const elapsedMs = performance.now() - started;
+  const count = delivered - from;
   running = false;
   await sleep(1500);
   for (const peer of peers) peer.socket.off(mode === 'bare' ? 'relay' : 'message:new');
-  return { perSecond, refused, cpuPerMessage };
+  return {
+    perSecond: (count * 1000) / elapsedMs,
+    refused,
+    cpuPerMessage: (cpuTo - cpuFrom) / count,
+    generatorCpuPerMessage: (ownTo - ownFrom) / count,
+    postgresCpuPerMessage: (pgTo - pgFrom) / count,
+    redisCpuPerMessage: (redisTo - redisFrom) / count,
+    machineCpuPerMessage: (machineTo - machineFrom) / count,
+    busyCores: (machineTo - machineFrom) / 1000 / elapsedMs,
+  };
 }
 
 async function fixedRate(mode: Mode, peers: Peer[]): Promise<{ p50: number; p99: number; achieved: number }> {
@@ -299,10 +366,7 @@ async function seed(adminUrl: string): Promise<{ url: string; name: string; pair
   return { url: url.toString(), name, pairs, userIds: pairs.flatMap((p) => [p.a, p.b]) };
 }
 
-interface Figures {
-  perSecond: number;
-  refused: number;
-  cpuPerMessage: number;
+interface Figures extends Saturation {
   p50: number;
   p99: number;
   achieved: number;
@@ -339,7 +403,7 @@ async function main(): Promise<void> {
   const db = await seed(config.databaseUrl);
   const prefix = `bench${randomBytes(3).toString('hex')}`;
   try {
-    const skipped: Figures = { perSecond: NaN, refused: 0, cpuPerMessage: NaN, p50: NaN, p99: NaN, achieved: NaN, perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, samples: [] };
+    const skipped: Figures = { perSecond: NaN, refused: 0, cpuPerMessage: NaN, generatorCpuPerMessage: NaN, postgresCpuPerMessage: NaN, redisCpuPerMessage: NaN, machineCpuPerMessage: NaN, busyCores: NaN, p50: NaN, p99: NaN, achieved: NaN, perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, samples: [] };
     const bare = ONLY === 'full' ? skipped : await run('bare', {}, db.pairs);
     const full = ONLY === 'bare' ? skipped : await run('full', { ...SECRETS, DATABASE_URL: db.url, REDIS_PREFIX: prefix, BENCH_USER_IDS: JSON.stringify(db.userIds) }, db.pairs);
     const row = (figure: string, f: number, b: number, unit: string, digits = 1) =>
@@ -349,6 +413,11 @@ async function main(): Promise<void> {
     console.log(`${'figure'.padEnd(44)} ${'full path'.padStart(14)} ${'bare relay'.padStart(14)} ${'ratio'.padStart(8)}`);
     console.log(row('delivered messages/s at saturation', full.perSecond, bare.perSecond, '/s', 0));
     console.log(row('server CPU per delivered message', full.cpuPerMessage, bare.cpuPerMessage, 'µs', 0));
+    console.log(row('  load generator CPU per message', full.generatorCpuPerMessage, bare.generatorCpuPerMessage, 'µs', 0));
+    console.log(row('  PostgreSQL CPU per message', full.postgresCpuPerMessage, bare.postgresCpuPerMessage, 'µs', 0));
+    console.log(row('  Redis CPU per message', full.redisCpuPerMessage, bare.redisCpuPerMessage, 'µs', 0));
+    console.log(row('  whole machine CPU per message', full.machineCpuPerMessage, bare.machineCpuPerMessage, 'µs', 0));
+    console.log(row('  machine busy at saturation', full.busyCores, bare.busyCores, 'cores', 2));
     console.log(row(`p50 delivery latency at ${RATE}/s`, full.p50, bare.p50, 'ms', 2));
     console.log(row(`p99 delivery latency at ${RATE}/s`, full.p99, bare.p99, 'ms', 2));
     console.log(row(`delivered at the fixed rate`, full.achieved, bare.achieved, '/s', 0));
