@@ -4,14 +4,19 @@
  *   messaging-server.ts full  — the real application (token auth in the handshake, per-event access
  *                               checks, PostgreSQL commit with seq, delivery through the Redis adapter)
  * It reports `{ready, port, tokens?}` over IPC, answers `{cmd: 'memory'}` with its RSS and JS heap
- * after a GC, and `{cmd: 'cpu'}` with the CPU time it has used.
+ * after a GC, and `{cmd: 'cpu'}` with the CPU time it has used. With BENCH_HEAP_PROFILE=<dir> it
+ * samples every allocation (those a scavenge or a mark-compact collects included) from start to stop
+ * and writes a .heapprofile there (open it in Chrome's DevTools, Memory tab).
  *
  * The bare relay loads socket.io and nothing else (the application is imported only in full mode):
  * memory the application's start-up frees would otherwise be reused by the relay's first sockets and
  * hide what they cost. It runs with the API nodes' own socket.io options.
  */
 import 'reflect-metadata';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { SOCKET_SERVER_OPTIONS } from '../src/infra/realtime/socket-options';
@@ -69,9 +74,27 @@ async function full(): Promise<() => Promise<void>> {
   return () => app.close();
 }
 
+/** Samples allocations (every 32 KiB on average), collected ones included, until the returned function writes them out. */
+async function heapProfile(dir: string, mode: string): Promise<() => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${mode}-${process.pid}.heapprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 async function main(): Promise<void> {
   const mode = process.argv[2];
-  const stop = mode === 'bare' ? await bare() : await full();
+  const profiled = process.env.BENCH_HEAP_PROFILE ? await heapProfile(process.env.BENCH_HEAP_PROFILE, mode) : undefined;
+  const close = mode === 'bare' ? await bare() : await full();
+  const stop = async () => {
+    await profiled?.();
+    await close();
+  };
   process.on('message', (request: Request) => {
     if (request.cmd === 'memory') void memory().then((answer) => send({ id: request.id, ...answer }));
     if (request.cmd === 'cpu') {

@@ -40,6 +40,7 @@ const HOLD_SECONDS = arg('hold', 600);
 const HISTORY = arg('history', 200);
 const ONLY = textArg('only');
 const PROFILE = process.argv.includes('--profile');
+const HEAP_PROFILE = process.argv.includes('--heap-profile');
 const WARMUP_MS = 2000;
 
 const log = (...parts: unknown[]) => console.error('[bench]', ...parts);
@@ -59,7 +60,7 @@ function startServer(mode: Mode, env: Record<string, string>): Promise<Server> {
   const server = script(__dirname, 'messaging-server');
   const child = fork(server.file, [mode], {
     execArgv: ['--expose-gc', ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.local/profiles'] : []), ...server.execArgv],
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, ...(HEAP_PROFILE ? { BENCH_HEAP_PROFILE: '.local/profiles' } : {}) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 0;

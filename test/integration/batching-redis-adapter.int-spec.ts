@@ -91,6 +91,24 @@ describe('BatchingRedisAdapter: a tick of broadcasts crosses to the other nodes 
     expect(onB.got).toEqual(five); // node B's: from the one batch
     expect(elsewhere.got).toEqual([]);
     expect(published).toHaveLength(1);
+    expect(JSON.parse(published[0].toString())[2].map(([packet]: [{ data: unknown }]) => packet.data)).toEqual(five.map((note) => ['note', note]));
+  });
+
+  it('sends binary payloads as binary (MessagePack), and Dates as the JSON text clients get anyway', async () => {
+    const onA = await client(a, 'user:7');
+    const onB = await client(b, 'user:7');
+    published.length = 0;
+
+    a.server.to('user:7').emit('note', { voice: Buffer.from([1, 2, 3]) });
+    a.server.to('user:7').emit('note', { at: new Date('2026-12-05T08:00:00.000Z') });
+    await until(() => onA.got.length === 2 && onB.got.length === 2);
+
+    expect(published).toHaveLength(1);
+    expect(published[0][0]).toBe(0x93); // a MessagePack array: the batch holds binary
+    for (const got of [onA.got, onB.got]) {
+      expect(Buffer.from((got[0] as { voice: ArrayBuffer }).voice)).toEqual(Buffer.from([1, 2, 3]));
+      expect(got[1]).toEqual({ at: '2026-12-05T08:00:00.000Z' });
+    }
   });
 
   it('keeps rooms and exceptions across nodes, and publishes nothing for a local-only broadcast', async () => {
@@ -134,6 +152,8 @@ describe('BatchingRedisAdapter: a tick of broadcasts crosses to the other nodes 
     try {
       await raw.publish(`${key}-batch#/#`, Buffer.from([0xc1])); // not MessagePack
       await raw.publish(`${key}-batch#/#`, Buffer.from([0x93, 0xa1, 0x78, 0x00, 0xc0])); // ['x', 0, nil]: no broadcasts
+      await raw.publish(`${key}-batch#/#`, '["x", 0, [[{"nsp": "/"'); // JSON cut short
+      await raw.publish(`${key}-batch#/#`, '["x", 0, {}]'); // JSON without broadcasts
       a.server.to('user:6').emit('note', 'after');
       await until(() => onB.got.length === 1);
       expect(onB.got).toEqual(['after']);
