@@ -4,7 +4,8 @@
  *   messaging-server.ts full  — the real application (token auth in the handshake, per-event access
  *                               checks, PostgreSQL commit with seq, delivery through the Redis adapter)
  * It reports `{ready, port, tokens?}` over IPC, answers `{cmd: 'memory'}` with its RSS and JS heap
- * after a GC, and `{cmd: 'cpu'}` with the CPU time it has used. With BENCH_HEAP_PROFILE=<dir> it
+ * after a GC, `{cmd: 'cpu'}` with the CPU time it has used, and `{cmd: 'watched'}` with its event
+ * loop's delay and its GC pauses since `{cmd: 'watch'}`. With BENCH_HEAP_PROFILE=<dir> it
  * samples every allocation (those a scavenge or a mark-compact collects included) from start to stop
  * and writes a .heapprofile there (open it in Chrome's DevTools, Memory tab).
  *
@@ -15,13 +16,26 @@
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { SOCKET_SERVER_OPTIONS } from '../src/infra/realtime/socket-options';
 
-type Request = { cmd: 'memory' | 'cpu'; id: number } | { cmd: 'stop' };
+type Request = { cmd: 'memory' | 'cpu' | 'watch' | 'watched'; id: number } | { cmd: 'stop' };
+
+/** What the server's event loop went through while watched: its delay, and the GC pauses by kind. */
+export interface Watched {
+  lagP99: number;
+  lagMax: number;
+  scavenges: number;
+  scavengeP99: number;
+  markCompacts: number;
+  markCompactMax: number;
+  /** Milliseconds of GC pause in all, of every kind. */
+  gcTotal: number;
+}
 
 const send = (message: unknown) => process.send!(message);
 
@@ -74,6 +88,40 @@ async function full(): Promise<() => Promise<void>> {
   return () => app.close();
 }
 
+/** Watches the event loop's delay and the GC's pauses until `done()` tells them, ms. */
+function watch(): { done: () => Watched } {
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  const scavenges: number[] = [];
+  const markCompacts: number[] = [];
+  let gcTotal = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+      gcTotal += entry.duration;
+      if (kind === perf.NODE_PERFORMANCE_GC_MINOR) scavenges.push(entry.duration);
+      if (kind === perf.NODE_PERFORMANCE_GC_MAJOR) markCompacts.push(entry.duration);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  lag.enable();
+  return {
+    done: () => {
+      lag.disable();
+      observer.disconnect();
+      scavenges.sort((a, b) => a - b);
+      return {
+        lagP99: lag.percentile(99) / 1e6,
+        lagMax: lag.max / 1e6,
+        scavenges: scavenges.length,
+        scavengeP99: scavenges[Math.max(0, Math.ceil(0.99 * scavenges.length) - 1)] ?? 0,
+        markCompacts: markCompacts.length,
+        markCompactMax: Math.max(0, ...markCompacts),
+        gcTotal,
+      };
+    },
+  };
+}
+
 /** Samples allocations (every 32 KiB on average), collected ones included, until the returned function writes them out. */
 async function heapProfile(dir: string, mode: string): Promise<() => Promise<void>> {
   const session = new Session();
@@ -95,7 +143,13 @@ async function main(): Promise<void> {
     await profiled?.();
     await close();
   };
+  let watching: ReturnType<typeof watch> | undefined;
   process.on('message', (request: Request) => {
+    if (request.cmd === 'watch') {
+      watching = watch();
+      send({ id: request.id });
+    }
+    if (request.cmd === 'watched') send({ id: request.id, ...watching?.done() });
     if (request.cmd === 'memory') void memory().then((answer) => send({ id: request.id, ...answer }));
     if (request.cmd === 'cpu') {
       const { user, system } = process.cpuUsage();

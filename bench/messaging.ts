@@ -5,6 +5,7 @@
  *
  *   npm run bench -- messaging [--sockets=1000] [--inflight=1000] [--seconds=10] [--rate=5000]
  *                              [--rate-seconds=10] [--max-sockets=5000] [--hold=600] [--history=200]
+ *                              [--only=full|bare] [--profile] [--heap-profile]
  *
  * Figures, each for the full path, the bare relay and their ratio:
  *   - delivered messages/s at saturation: `sockets` sockets in pairs, `inflight` messages in flight
@@ -14,19 +15,23 @@
  *     of it, a cross-check: RSS can hide growth in memory the process had freed before), and the RSS
  *     growth over a `hold`-second idle hold;
  *   - the server's CPU time per delivered message at saturation (less sensitive than throughput to
- *     other work on the machine).
+ *     other work on the machine), next to this generator's, PostgreSQL's, Redis's and the whole
+ *     machine's (from /proc), which tell what a message costs end to end;
+ *   - this generator's own event-loop delay at the fixed rate (it reads the deliveries' times).
  * Each server runs in its own process (bench/messaging-server.ts), so its memory is its own.
+ * `--profile` writes each server's CPU profile, `--heap-profile` its sampled allocations, to .local/profiles.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
 import { loadConfig } from '../src/config/app-config';
 import { migrate } from '../src/database/migrate';
 import { arg, percentile, script, SECRETS, sleep, textArg } from './lib/common';
+import type { Watched } from './messaging-server';
 
 type Mode = 'bare' | 'full';
 
@@ -53,6 +58,9 @@ interface Server {
   memory(): Promise<{ rss: number; heapUsed: number }>;
   /** CPU time (user + system) the server process has used so far, µs. */
   cpuMicros(): Promise<number>;
+  /** Starts watching the server's event loop and GC; `watched()` answers what they went through since. */
+  watch(): Promise<void>;
+  watched(): Promise<Watched>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +92,8 @@ function startServer(mode: Mode, env: Record<string, string>): Promise<Server> {
         tokens: message.tokens ?? [],
         memory: () => ask<{ rss: number; heapUsed: number }>('memory'),
         cpuMicros: async () => (await ask<{ cpuMicros: number }>('cpu')).cpuMicros,
+        watch: async () => void (await ask('watch')),
+        watched: () => ask<Watched>('watched'),
         stop: () =>
           new Promise((done) => {
             child.removeAllListeners('exit');
@@ -240,7 +250,18 @@ async function saturation(mode: Mode, server: Server, peers: Peer[]): Promise<Sa
   };
 }
 
-async function fixedRate(mode: Mode, peers: Peer[]): Promise<{ p50: number; p99: number; achieved: number }> {
+interface FixedRate {
+  p50: number;
+  p99: number;
+  achieved: number;
+  /** This generator's own event-loop delay while measuring, p99 and max, ms: a late generator reads late deliveries. */
+  generatorLagP99: number;
+  generatorLagMax: number;
+  /** The server's event loop and GC meanwhile. */
+  server: Watched;
+}
+
+async function fixedRate(mode: Mode, server: Server, peers: Peer[]): Promise<FixedRate> {
   const latencies: number[] = [];
   let measuring = false;
   let delivered = 0;
@@ -260,15 +281,20 @@ async function fixedRate(mode: Mode, peers: Peer[]): Promise<{ p50: number; p99:
   }, 2);
   await sleep(WARMUP_MS);
   measuring = true;
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
+  await server.watch();
   const started = performance.now();
   await sleep(RATE_SECONDS * 1000);
   measuring = false;
+  const watched = await server.watched();
+  lag.disable();
   const achieved = (delivered * 1000) / (performance.now() - started);
   clearInterval(timer);
   await sleep(1500);
   for (const peer of peers) peer.socket.off(mode === 'bare' ? 'relay' : 'message:new');
   latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), achieved };
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), achieved, generatorLagP99: lag.percentile(99) / 1e6, generatorLagMax: lag.max / 1e6, server: watched };
 }
 
 /** Least-squares slope over every step: one noisy reading does not make the figure. */
@@ -367,10 +393,7 @@ async function seed(adminUrl: string): Promise<{ url: string; name: string; pair
   return { url: url.toString(), name, pairs, userIds: pairs.flatMap((p) => [p.a, p.b]) };
 }
 
-interface Figures extends Saturation {
-  p50: number;
-  p99: number;
-  achieved: number;
+interface Figures extends Saturation, FixedRate {
   perSocketKiB: number;
   heapPerSocketKiB: number;
   holdGrowthPct: number;
@@ -389,7 +412,7 @@ async function run(mode: Mode, env: Record<string, string>, pairs: Pair[]): Prom
   log(`${mode}: saturation with ${IN_FLIGHT} in flight for ${SECONDS} s`);
   const sat = await saturation(mode, server, peers);
   log(`${mode}: ${sat.perSecond.toFixed(0)} msg/s; fixed ${RATE} msg/s for ${RATE_SECONDS} s`);
-  const lat = await fixedRate(mode, peers);
+  const lat = await fixedRate(mode, server, peers);
   log(`${mode}: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`);
   for (const peer of peers) peer.socket.close();
   await sleep(500);
@@ -404,7 +427,7 @@ async function main(): Promise<void> {
   const db = await seed(config.databaseUrl);
   const prefix = `bench${randomBytes(3).toString('hex')}`;
   try {
-    const skipped: Figures = { perSecond: NaN, refused: 0, cpuPerMessage: NaN, generatorCpuPerMessage: NaN, postgresCpuPerMessage: NaN, redisCpuPerMessage: NaN, machineCpuPerMessage: NaN, busyCores: NaN, p50: NaN, p99: NaN, achieved: NaN, perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, samples: [] };
+    const skipped: Figures = { perSecond: NaN, refused: 0, cpuPerMessage: NaN, generatorCpuPerMessage: NaN, postgresCpuPerMessage: NaN, redisCpuPerMessage: NaN, machineCpuPerMessage: NaN, busyCores: NaN, p50: NaN, p99: NaN, achieved: NaN, generatorLagP99: NaN, generatorLagMax: NaN, server: { lagP99: NaN, lagMax: NaN, scavenges: NaN, scavengeP99: NaN, markCompacts: NaN, markCompactMax: NaN, gcTotal: NaN }, perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, samples: [] };
     const bare = ONLY === 'full' ? skipped : await run('bare', {}, db.pairs);
     const full = ONLY === 'bare' ? skipped : await run('full', { ...SECRETS, DATABASE_URL: db.url, REDIS_PREFIX: prefix, BENCH_USER_IDS: JSON.stringify(db.userIds) }, db.pairs);
     const row = (figure: string, f: number, b: number, unit: string, digits = 1) =>
@@ -422,6 +445,15 @@ async function main(): Promise<void> {
     console.log(row(`p50 delivery latency at ${RATE}/s`, full.p50, bare.p50, 'ms', 2));
     console.log(row(`p99 delivery latency at ${RATE}/s`, full.p99, bare.p99, 'ms', 2));
     console.log(row(`delivered at the fixed rate`, full.achieved, bare.achieved, '/s', 0));
+    console.log(row(`  server's event-loop delay, p99`, full.server.lagP99, bare.server.lagP99, 'ms', 2));
+    console.log(row(`  server's event-loop delay, max`, full.server.lagMax, bare.server.lagMax, 'ms', 2));
+    console.log(row(`  server's scavenges (young GC)`, full.server.scavenges, bare.server.scavenges, '', 0));
+    console.log(row(`  server's scavenge pause, p99`, full.server.scavengeP99, bare.server.scavengeP99, 'ms', 2));
+    console.log(row(`  server's mark-compacts (full GC)`, full.server.markCompacts, bare.server.markCompacts, '', 0));
+    console.log(row(`  server's longest mark-compact pause`, full.server.markCompactMax, bare.server.markCompactMax, 'ms', 2));
+    console.log(row(`  server's GC pauses in all`, full.server.gcTotal, bare.server.gcTotal, 'ms', 0));
+    console.log(row(`  load generator's event-loop delay, p99`, full.generatorLagP99, bare.generatorLagP99, 'ms', 2));
+    console.log(row(`  load generator's event-loop delay, max`, full.generatorLagMax, bare.generatorLagMax, 'ms', 2));
     console.log(row(`RSS per idle socket (${SOCKETS}→${MAX_SOCKETS})`, full.perSocketKiB, bare.perSocketKiB, 'KiB', 1));
     console.log(row(`  of which JS heap in use`, full.heapPerSocketKiB, bare.heapPerSocketKiB, 'KiB', 1));
     console.log(row(`RSS growth over a ${HOLD_SECONDS} s idle hold`, full.holdGrowthPct, bare.holdGrowthPct, '%', 2));
