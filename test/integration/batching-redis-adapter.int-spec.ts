@@ -12,14 +12,8 @@ import { testConfig } from '../setup/test-config';
 async function startNode(redisUrl: string, key: string) {
   const pub = new Redis(redisUrl);
   const sub = new Redis(redisUrl);
-  const parser = new OwnEchoParser();
-  const adapterOf = createBatchingAdapter(pub, sub, { key, parser });
   const server = new Server();
-  server.adapter(function (nsp: Parameters<typeof adapterOf>[0]) {
-    const adapter = adapterOf(nsp);
-    parser.register(adapter.uid);
-    return adapter;
-  });
+  server.adapter(createBatchingAdapter(pub, sub, { key, parser: new OwnEchoParser() }));
   server.on('connection', (socket: ServerSocket) => void socket.join(String(socket.handshake.query.room)));
   await new Promise<void>((resolve) => server.listen(0).httpServer.once('listening', resolve));
   // a later command on the subscriber answers once the adapter's subscriptions (sent first) are in place

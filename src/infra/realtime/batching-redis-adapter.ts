@@ -1,6 +1,7 @@
 import { RedisAdapter, type RedisAdapterOptions } from '@socket.io/redis-adapter';
 import type { Namespace } from 'socket.io';
 import type { BroadcastFlags, BroadcastOptions } from 'socket.io-adapter';
+import { OwnEchoParser } from './own-echo-parser';
 
 /** A broadcast as it travels to the other nodes: the packet, and its rooms and exceptions as arrays. */
 type RemoteBroadcast = [packet: { nsp?: string }, options: { rooms: string[]; except: string[]; flags?: BroadcastFlags }];
@@ -8,10 +9,10 @@ type RemoteBroadcast = [packet: { nsp?: string }, options: { rooms: string[]; ex
 /** The second element of a batch frame, `[uid, BATCH, broadcasts]`: three elements, like a single broadcast, so OwnEchoParser knows its own. */
 const BATCH = 0;
 
-/** A JSON frame's first byte, `[`; a MessagePack one starts with an array header (0x93). */
-const JSON_FRAME = 0x5b;
+/** The adapter's options: its codec must be an OwnEchoParser, which reads both kinds of batch frame and knows this node's own. */
+export type BatchingAdapterOptions = Partial<RedisAdapterOptions> & { parser: OwnEchoParser };
 
-/** Whether a packet carries binary data, which JSON cannot (as socket.io's own parser tells). */
+/** Whether a packet carries binary data, which JSON cannot (socket.io-parser's own check, which it does not export). */
 function hasBinary(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Blob) return true;
@@ -39,13 +40,10 @@ export class BatchingRedisAdapter extends RedisAdapter {
   private readonly batchChannel: string;
   private pending: RemoteBroadcast[] = [];
 
-  /** How this node's own JSON frames begin (`["uid"`), to drop them undecoded when Redis echoes them back. */
-  private readonly ownJsonHead: Buffer;
-
-  constructor(nsp: Namespace, pubClient: unknown, subClient: unknown, options: Partial<RedisAdapterOptions> = {}) {
+  constructor(nsp: Namespace, pubClient: unknown, subClient: unknown, options: BatchingAdapterOptions) {
     super(nsp, pubClient, subClient, options);
+    options.parser.register(this.uid);
     this.batchChannel = `${options.key ?? 'socket.io'}-batch#${nsp.name}#`;
-    this.ownJsonHead = Buffer.from(`[${JSON.stringify(this.uid)},`);
     this.subClient.on('messageBuffer', this.onBatch);
     this.subClient.subscribe(this.batchChannel);
   }
@@ -76,9 +74,7 @@ export class BatchingRedisAdapter extends RedisAdapter {
     if (channel.toString() !== this.batchChannel) return;
     let frame: [string, number?, RemoteBroadcast[]?];
     try {
-      if (message[0] !== JSON_FRAME) frame = this.parser.decode(message) as typeof frame;
-      else if (message.subarray(0, this.ownJsonHead.length).equals(this.ownJsonHead)) return;
-      else frame = JSON.parse(message.toString()) as typeof frame;
+      frame = this.parser.decode(message) as typeof frame;
     } catch {
       return; // not a frame of ours: nothing to deliver
     }
@@ -90,8 +86,9 @@ export class BatchingRedisAdapter extends RedisAdapter {
   };
 }
 
-/** For `server.adapter(…)`: one BatchingRedisAdapter per namespace, on the given clients. */
-export const createBatchingAdapter =
-  (pubClient: unknown, subClient: unknown, options: Partial<RedisAdapterOptions> = {}) =>
-  (nsp: Namespace): BatchingRedisAdapter =>
-    new BatchingRedisAdapter(nsp, pubClient, subClient, options);
+/** For `server.adapter(…)`: one BatchingRedisAdapter per namespace, on the given clients (socket.io calls it with `new`, hence no arrow). */
+export function createBatchingAdapter(pubClient: unknown, subClient: unknown, options: BatchingAdapterOptions) {
+  return function (nsp: Namespace): BatchingRedisAdapter {
+    return new BatchingRedisAdapter(nsp, pubClient, subClient, options);
+  };
+}

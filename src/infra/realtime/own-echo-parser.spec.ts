@@ -32,6 +32,14 @@ describe('OwnEchoParser', () => {
     expect(parser.decode(parser.encode(request))).toEqual(request);
   });
 
+  it("reads JSON batch frames: its own answered with the uid alone, undecoded; another node's in full", () => {
+    const parser = new OwnEchoParser();
+    parser.register('AbC123');
+    const frame = (uid: string) => [uid, 0, [[{ type: 2, data: ['message:new', { id: 'm1', body: '你好' }], nsp: '/' }, { rooms: ['user:a'], except: [] }]]];
+    expect(parser.decode(Buffer.from(`${JSON.stringify(frame('AbC123')).slice(0, 12)}{corrupt`))).toEqual(['AbC123']);
+    for (const other of ['AbC1234', 'XyZ999']) expect(parser.decode(Buffer.from(JSON.stringify(frame(other))))).toEqual(frame(other));
+  });
+
   it('encodes exactly as the default MessagePack codec, so nodes with and without it interoperate', () => {
     const parser = new OwnEchoParser();
     const message = broadcast('AbC123');

@@ -3,7 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type Redis from 'ioredis';
 import { isObservable, Observable } from 'rxjs';
-import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import { AppConfig } from '../../config/app-config';
 import { toProblem } from '../../common/problem';
 import { createRedis, RedisRole } from '../redis/redis.factory';
@@ -47,14 +47,8 @@ export class RealtimeIoAdapter extends IoAdapter {
     pub.publish = publishOrDrop(pub, this.logger) as Redis['publish'];
     const sub = createRedis(this.config, RedisRole.Blocking, 'socket-sub');
     this.clients.push(pub, sub);
-    const parser = new OwnEchoParser();
-    const adapterOf = createBatchingAdapter(pub, sub, { key: socketChannelKey(this.config.redisPrefix), parser });
-    // one adapter per namespace (socket.io calls this with `new`, hence no arrow); each tells the parser its uid
-    server.adapter(function (nsp: Namespace) {
-      const adapter = adapterOf(nsp);
-      parser.register(adapter.uid);
-      return adapter;
-    });
+    // one adapter per namespace, each registering its uid with the shared parser
+    server.adapter(createBatchingAdapter(pub, sub, { key: socketChannelKey(this.config.redisPrefix), parser: new OwnEchoParser() }));
     server.on('connection', (socket: Socket) => {
       throttleEvents(socket);
       coalesceWrites(socket);
