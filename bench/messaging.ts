@@ -64,10 +64,18 @@ interface Server {
   stop(): Promise<void>;
 }
 
+/**
+ * The V8 flags `npm start` runs the API with (package.json): both servers, the full path and the bare
+ * relay, run with them, so the two are measured alike and as deployed.
+ */
+const API_NODE_FLAGS = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
+
 function startServer(mode: Mode, env: Record<string, string>): Promise<Server> {
   const server = script(__dirname, 'messaging-server');
   const child = fork(server.file, [mode], {
-    execArgv: ['--expose-gc', ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.local/profiles'] : []), ...server.execArgv],
+    execArgv: ['--expose-gc', ...API_NODE_FLAGS, ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.local/profiles'] : []), ...server.execArgv],
     env: { ...process.env, ...env, ...(HEAP_PROFILE ? { BENCH_HEAP_PROFILE: '.local/profiles' } : {}) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -433,7 +441,9 @@ async function main(): Promise<void> {
     const row = (figure: string, f: number, b: number, unit: string, digits = 1) =>
       `${figure.padEnd(44)} ${`${f.toFixed(digits)} ${unit}`.padStart(14)} ${`${b.toFixed(digits)} ${unit}`.padStart(14)} ${(f / b).toFixed(2).padStart(7)}x`;
     console.log('');
-    console.log(`messaging benchmark: ${SOCKETS} sockets in pairs, ${IN_FLIGHT} in flight, fixed rate ${RATE}/s, ${SOCKETS}→${MAX_SOCKETS} idle sockets, hold ${HOLD_SECONDS} s`);
+    console.log(
+      `messaging benchmark: ${SOCKETS} sockets in pairs, ${IN_FLIGHT} in flight, fixed rate ${RATE}/s, ${SOCKETS}→${MAX_SOCKETS} idle sockets, hold ${HOLD_SECONDS} s; servers run with ${API_NODE_FLAGS.join(' ') || 'no V8 flags'}`,
+    );
     console.log(`${'figure'.padEnd(44)} ${'full path'.padStart(14)} ${'bare relay'.padStart(14)} ${'ratio'.padStart(8)}`);
     console.log(row('delivered messages/s at saturation', full.perSecond, bare.perSecond, '/s', 0));
     console.log(row('server CPU per delivered message', full.cpuPerMessage, bare.cpuPerMessage, 'µs', 0));

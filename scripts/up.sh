@@ -75,4 +75,5 @@ cat >&2 <<URLS
   Docs  http://localhost:$PORT/docs
 
 URLS
-exec node dist/src/main.js
+# as `npm start` runs the API: a young generation of up to 64 MiB per semi-space (see README, Configuration)
+exec node --max-semi-space-size=64 dist/src/main.js
