@@ -438,10 +438,10 @@ async function main(): Promise<void> {
     const skipped: Figures = { perSecond: NaN, refused: 0, cpuPerMessage: NaN, generatorCpuPerMessage: NaN, postgresCpuPerMessage: NaN, redisCpuPerMessage: NaN, machineCpuPerMessage: NaN, busyCores: NaN, p50: NaN, p99: NaN, achieved: NaN, generatorLagP99: NaN, generatorLagMax: NaN, server: { lagP99: NaN, lagMax: NaN, scavenges: NaN, scavengeP99: NaN, markCompacts: NaN, markCompactMax: NaN, gcTotal: NaN }, perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, samples: [] };
     const bare = ONLY === 'full' ? skipped : await run('bare', {}, db.pairs);
     const full = ONLY === 'bare' ? skipped : await run('full', { ...SECRETS, DATABASE_URL: db.url, REDIS_PREFIX: prefix, BENCH_USER_IDS: JSON.stringify(db.userIds) }, db.pairs);
-    const row = (figure: string, f: number, b: number, unit: string, digits = 1) =>
-      `${figure.padEnd(44)} ${`${f.toFixed(digits)} ${unit}`.padStart(14)} ${`${b.toFixed(digits)} ${unit}`.padStart(14)} ${(f / b).toFixed(2).padStart(7)}x`;
-    const fullOnly = (figure: string, f: number, unit: string, digits = 1) =>
-      `${figure.padEnd(44)} ${`${f.toFixed(digits)} ${unit}`.padStart(14)} ${'—'.padStart(14)}`;
+    // b null: a figure of the full path alone
+    const row = (figure: string, f: number, b: number | null, unit: string, digits = 1) =>
+      `${figure.padEnd(44)} ${`${f.toFixed(digits)} ${unit}`.padStart(14)} ${(b === null ? '—' : `${b.toFixed(digits)} ${unit}`).padStart(14)}` +
+      (b === null ? '' : ` ${(f / b).toFixed(2).padStart(7)}x`);
     console.log('');
     console.log(
       `messaging benchmark: ${SOCKETS} sockets in pairs, ${IN_FLIGHT} in flight, fixed rate ${RATE}/s, ${SOCKETS}→${MAX_SOCKETS} idle sockets, hold ${HOLD_SECONDS} s; servers run with ${API_NODE_FLAGS.join(' ') || 'no V8 flags'}`,
@@ -451,8 +451,8 @@ async function main(): Promise<void> {
     console.log(row('server CPU per delivered message', full.cpuPerMessage, bare.cpuPerMessage, 'µs', 0));
     console.log(row('  load generator CPU per message', full.generatorCpuPerMessage, bare.generatorCpuPerMessage, 'µs', 0));
     // the bare relay uses neither: their processes idle through its run
-    console.log(fullOnly('  PostgreSQL CPU per message', full.postgresCpuPerMessage, 'µs', 0));
-    console.log(fullOnly('  Redis CPU per message', full.redisCpuPerMessage, 'µs', 0));
+    console.log(row('  PostgreSQL CPU per message', full.postgresCpuPerMessage, null, 'µs', 0));
+    console.log(row('  Redis CPU per message', full.redisCpuPerMessage, null, 'µs', 0));
     console.log(row('  whole machine CPU per message', full.machineCpuPerMessage, bare.machineCpuPerMessage, 'µs', 0));
     console.log(row('  machine busy at saturation', full.busyCores, bare.busyCores, 'cores', 2));
     console.log(row(`p50 delivery latency at ${RATE}/s`, full.p50, bare.p50, 'ms', 2));

@@ -75,5 +75,6 @@ cat >&2 <<URLS
   Docs  http://localhost:$PORT/docs
 
 URLS
-# as `npm start` runs the API: a young generation of up to 64 MiB per semi-space (see README, Configuration)
+# the API as `npm start` runs it, but as this process (npm would not pass a SIGTERM on to node): the
+# same node flags, which a test keeps in step (see README, Configuration)
 exec node --max-semi-space-size=64 dist/src/main.js

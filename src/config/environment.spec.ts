@@ -46,3 +46,21 @@ describe('.env.example', () => {
     expect(documented).toEqual(read);
   });
 });
+
+describe('the API commands outside npm (docker/Dockerfile, scripts/up.sh)', () => {
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { join } = require('node:path') as typeof import('node:path');
+  const root = join(__dirname, '..', '..');
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const lastLine = (file: string, prefix: string) =>
+    readFileSync(join(root, file), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith(prefix))
+      .pop()!
+      .slice(prefix.length);
+
+  it('run the API with the node flags of npm start', () => {
+    expect(JSON.parse(lastLine('docker/Dockerfile', 'CMD ')) as string[]).toEqual(start.split(/\s+/));
+    expect(lastLine('scripts/up.sh', 'exec ')).toBe(start);
+  });
+});
