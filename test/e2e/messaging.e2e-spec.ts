@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
+import { UserKind } from '../../src/common/actor';
+import { ErrorCode } from '../../src/common/errors';
+import { AccessService } from '../../src/modules/access/access.service';
+import { MessageKind } from '../../src/modules/messaging/message.entity';
+import { MessagesRepository, SendInput } from '../../src/modules/messaging/messages.repository';
 import { SOCKET_EVENTS_PER_SECOND } from '../../src/infra/realtime/realtime-io.adapter';
 import { eventually, TestApp } from '../helpers/app';
 import { connectAs, emitWithAck, waitForEvent } from '../helpers/sockets';
@@ -258,6 +264,63 @@ describe('messaging: ordered, exactly-once, authorised conversations', () => {
       }
       expect(await seqsOf(conversationId)).toEqual([1, 2]);
       expect((await sendSocket(socket, conversationId, { body: '下一条' })).message!.seq).toBe(3);
+    });
+
+    it('one statement decides and stores a batch: each item gets its own answer, refused ones store nothing', async () => {
+      const family = await givenFamily(t);
+      const stranger = await givenAdult(t);
+      const conversationId = await familyThread(family);
+      const earlier = await sendRest(family.parent, conversationId, { body: '早上好' });
+      const image = await t.http.post(`/v1/conversations/${conversationId}/media`).set(auth(family.parent.token)).set('content-type', 'image/png').send(PNG);
+      expect(image.status).toBe(201);
+      const sessionOf = async (userId: string) =>
+        (await t.query<{ id: string }>(`SELECT id FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1`, [userId]))[0].id;
+      const actor = async (who: Holder, kind: UserKind) => ({ userId: who.id, kind, sessionId: await sessionOf(who.id) });
+      const [parent, child, guardian, outsider] = await Promise.all([
+        actor(family.parent, UserKind.Adult),
+        actor(family.child, UserKind.Child),
+        actor(family.guardian, UserKind.Adult),
+        actor(stranger, UserKind.Adult),
+      ]);
+      const item = (who: typeof parent, clientMsgId: string, extra: Partial<SendInput> = {}): SendInput => ({
+        actor: who,
+        conversationId,
+        clientMsgId,
+        kind: MessageKind.Text,
+        body: clientMsgId,
+        mediaId: null,
+        ...extra,
+      });
+      const repeated = clientId('twice');
+      const items = [
+        item(parent, repeated),
+        item(outsider, clientId('stranger')),
+        item(child, clientId('child')),
+        item(parent, repeated, { body: 'the second copy' }),
+        item({ ...parent, sessionId: randomUUID() }, clientId('ended')),
+        item(guardian, clientId('not-hers'), { kind: MessageKind.Image, mediaId: image.body.mediaId }),
+        item(parent, earlier.body.clientMsgId, { body: 'a resend' }),
+        item(parent, clientId('picture'), { kind: MessageKind.Image, mediaId: image.body.mediaId }),
+      ];
+      const outcomes = await t.app.get(MessagesRepository).sendBatch(items, new Date());
+
+      // new messages take seqs in item order; the repeated key is one message; a resend answers the stored one
+      expect(outcomes.map((o) => (o.message ? Number(o.message.seq) : null))).toEqual([2, null, 3, 2, null, null, 1, 4]);
+      expect(outcomes.map((o) => o.fresh)).toEqual([true, false, true, true, false, false, false, true]);
+      expect(outcomes[3].message!.id).toBe(outcomes[0].message!.id);
+      expect(outcomes[6].message).toMatchObject({ id: earlier.body.id, body: '早上好' });
+      expect(await seqsOf(conversationId)).toEqual([1, 2, 3, 4]);
+      expect((await sync(family.parent, conversationId)).map((m) => m.body)).toEqual(['早上好', repeated, items[2].clientMsgId, items[7].clientMsgId]);
+
+      // the access decision refused the stranger and the ended sign-in; the statement refused the upload that is not the guardian's
+      expect(outcomes.map((o) => o.standing.maySend)).toEqual([true, false, true, true, false, true, true, true]);
+      const access = t.app.get(AccessService);
+      expect(access.sendRefusal(outsider, conversationId, outcomes[1].standing).code).toBe(ErrorCode.NotFound);
+      expect(access.sendRefusal(items[4].actor, conversationId, outcomes[4].standing).code).toBe(ErrorCode.Unauthenticated);
+      expect(outcomes[5]).toMatchObject({ mediaConversationId: conversationId, mediaUploadedBy: family.parent.id, mediaKind: 'image' });
+      // who receives the conversation's messages comes on its first item
+      expect(outcomes[0].standing.recipients).toEqual([family.parent.id, family.guardian.id, family.child.id].sort());
+      expect(outcomes.slice(1).every((o) => o.standing.recipients === null)).toBe(true);
     });
 
     it('a client that was away syncs from its last seq and ends with exactly the server’s messages', async () => {

@@ -173,29 +173,18 @@ export class AccessService {
   }
 
   /**
-   * The access decision for a batch of sends, in one round trip just before the batch is stored: the
-   * sign-in is still live (the socket guard's check, folded in so a busy socket costs no extra query),
-   * the sender is an active member, and a child sender's every fellow member is its approved contact.
-   * Returns, per item, the error that refuses it, or undefined; and, in the same query, who may
-   * receive each conversation's messages (as deliverableMembers), once per conversation.
+   * Why a send whose standing (a row of sendStandingsSql, whose `maySend` was false) is refused: the
+   * sign-in has ended, the conversation is not the sender's to see, a child's thread holds someone who
+   * is not its approved contact, or the sender only watches it. Logged as every refusal is.
    */
-  async authorizeMessageSends(
-    items: { actor: Actor; conversationId: string }[],
-  ): Promise<{ refusals: (DomainError | undefined)[]; recipients: Map<string, string[]> }> {
-    const standings = await this.conversationStandings(items, this.dataSource.manager, { send: true });
-    const recipients = new Map<string, string[]>();
-    const refusals = items.map(({ actor, conversationId }, i) => {
-      // the first item of each conversation carries its recipients
-      if (!recipients.has(conversationId)) recipients.set(conversationId, standings[i].recipients ?? []);
-      if (!standings[i].live) return this.refuse(actor, unauthenticated('This sign-in has ended; please sign in again'), `session:${actor.sessionId}`);
-      try {
-        this.conversationDecision(actor, conversationId, standings[i], true);
-        return undefined;
-      } catch (error) {
-        return error as DomainError;
-      }
-    });
-    return { refusals, recipients };
+  sendRefusal(actor: Actor, conversationId: string, standing: SendStanding): DomainError {
+    if (!standing.live) return this.refuse(actor, unauthenticated('This sign-in has ended; please sign in again'), `session:${actor.sessionId}`);
+    try {
+      this.conversationDecision(actor, conversationId, standing, true);
+    } catch (error) {
+      return error as DomainError;
+    }
+    throw new Error(`access: a send was refused by its standing, but the standing allows it (conversation ${conversationId})`);
   }
 
   /**
@@ -252,50 +241,19 @@ export class AccessService {
     return relation;
   }
 
-  /**
-   * How each item's actor stands towards its conversation, in item order. With `send` (a batch of
-   * sends), also whether the actor's sign-in is still live and, on the first item of each
-   * conversation only, who may receive its messages; otherwise `live` is true and `recipients` null.
-   */
+  /** How each item's actor stands towards its conversation, in item order. */
   private async conversationStandings(
     items: { actor: Actor; conversationId: string }[],
     em: EntityManager = this.dataSource.manager,
-    { send = false }: { send?: boolean } = {},
   ): Promise<ConversationStanding[]> {
     if (items.length === 0) return [];
-    // planned once per connection (in a transaction; outside one, as a plain query): each variant has its own name
-    return preparedQuery<ConversationStanding>(
-      em,
-      send ? 'access-conversation-standings-send' : 'access-conversation-standings',
-      `${send ? `WITH recipients AS (${deliverableMembersSql('$5')})` : ''}
-       SELECT c.id IS NOT NULL AS exists, c.kind, c.family_id AS "familyId",
-              ${send ? `CASE WHEN row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.n) = 1 THEN r.user_ids END` : 'NULL'} AS recipients,
-              ${send ? `EXISTS (SELECT 1 FROM auth_sessions s WHERE s.id = i.session_id AND s.revoked_at IS NULL)` : 'true'} AS live,
-              (m.user_id IS NOT NULL AND m.removed_at IS NULL) AS member,
-              (i.kind = 'child' AND m.user_id IS NOT NULL AND m.removed_at IS NULL AND ch.user_id IS NOT NULL
-                AND ${childPairViolation('i.conversation_id', 'ch.user_id', 'ch.family_id')}) AS "childBarred",
-              -- a watcher holds the controls of a child in the conversation: mirrors holdsControls
-              CASE WHEN c.id IS NULL OR (m.user_id IS NOT NULL AND m.removed_at IS NULL) OR i.kind = 'child' THEN false ELSE
-                EXISTS (SELECT 1 FROM conversation_members cm
-                          JOIN children kid ON kid.user_id = cm.user_id
-                          JOIN family_members g ON g.family_id = kid.family_id AND g.user_id = i.user_id
-                         WHERE cm.conversation_id = c.id
-                           AND (g.role = 'guardian' OR NOT EXISTS (SELECT 1 FROM family_members g2 WHERE g2.family_id = kid.family_id AND g2.role = 'guardian')))
-              END AS "asGuardian"
-         FROM unnest($1::int[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[]) WITH ORDINALITY AS i(idx, user_id, kind, session_id, conversation_id, n)
-         LEFT JOIN conversations c ON c.id = i.conversation_id
-         LEFT JOIN conversation_members m ON m.conversation_id = i.conversation_id AND m.user_id = i.user_id
-         LEFT JOIN children ch ON ch.user_id = i.user_id
-         ${send ? 'LEFT JOIN recipients r ON r.conversation_id = i.conversation_id' : ''}
-        ORDER BY i.n`,
-      [
-        items.map((_, i) => i),
-        items.map((it) => it.actor.userId),
-        items.map((it) => it.actor.kind),
-        items.map((it) => it.actor.sessionId),
-        items.map((it) => it.conversationId),
-      ],
-    );
+    // planned once per connection (in a transaction; outside one, as a plain query)
+    return preparedQuery<ConversationStanding>(em, 'access-conversation-standings', standingsSql(false, SEND_PARAMS), [
+      items.map((it) => it.actor.userId),
+      items.map((it) => it.actor.kind),
+      items.map((it) => it.actor.sessionId),
+      items.map((it) => it.conversationId),
+    ]);
   }
 
   private conversationDecision(actor: Actor, conversationId: string, standing: ConversationStanding | undefined, write: boolean): ConversationAccess {
@@ -406,11 +364,20 @@ interface ConversationStanding {
   exists: boolean;
   kind: string;
   familyId: string | null;
-  live: boolean;
   member: boolean;
   childBarred: boolean;
   asGuardian: boolean;
-  /** In a send, on the first item of each conversation: who may receive its messages. */
+}
+
+/** How the sender of one item of a batch of sends stands: a row of sendStandingsSql. */
+export interface SendStanding extends ConversationStanding {
+  /** The item's place in the batch, from 1. */
+  n: string | number;
+  /** The sender's sign-in has not ended. */
+  live: boolean;
+  /** The decision: may this item be stored? (sendRefusal says why not.) */
+  maySend: boolean;
+  /** On the first item of each conversation: who may receive its messages (as deliverableMembers). */
   recipients: string[] | null;
 }
 
@@ -418,6 +385,52 @@ interface ConversationStanding {
 export function holdsControls(roles: FamilyRole[], hasGuardian: boolean): boolean {
   return roles.includes(FamilyRole.Guardian) || (!hasGuardian && roles.includes(FamilyRole.Parent));
 }
+
+/** Where the standings' arrays are, as the parameters of their own query. */
+const SEND_PARAMS = { userIds: '$1', kinds: '$2', sessionIds: '$3', conversationIds: '$4' };
+
+/**
+ * SQL: the access decision for a batch of sends, for a statement that stores what it allows (so
+ * that deciding and storing are one round trip; MessagesRepository.sendBatch). One row per item, `n`
+ * from 1 in item order, shaped as SendStanding: whether the sign-in is still live (the socket guard's
+ * check, folded in so a busy socket costs no extra query), how the sender stands towards the
+ * conversation, `maySend` (live, and an active member, and, for a child, every fellow member its
+ * approved contact: what sendRefusal and conversationDecision allow), and, on the first item of each
+ * conversation, who may receive its messages. The arguments are the SQL of the four arrays (uuid,
+ * text, uuid, uuid) of the items' user ids, user kinds, session ids and conversation ids.
+ */
+export const sendStandingsSql = (p: typeof SEND_PARAMS) => `
+  SELECT s.*, ${maySendSql('s')} AS "maySend" FROM (${standingsSql(true, p)}) s`;
+
+/**
+ * SQL: whether the sender whose standing is the row `s` may send, from its columns: exactly what
+ * sendRefusal (through conversationDecision) allows. Exported for the test that holds the two together.
+ */
+export const maySendSql = (s: string) => `(${s}.live AND ${s}.exists AND ${s}.member AND NOT ${s}."childBarred")`;
+
+/** SQL: one row per item of the arrays, in item order: how its actor stands towards its conversation (and, to send, more). */
+const standingsSql = (send: boolean, p: typeof SEND_PARAMS) => `
+  ${send ? `WITH recipients AS (${deliverableMembersSql(p.conversationIds)})` : ''}
+  SELECT i.n, c.id IS NOT NULL AS exists, c.kind, c.family_id AS "familyId",
+         ${send ? `CASE WHEN row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.n) = 1 THEN r.user_ids END AS recipients,` : ''}
+         ${send ? `EXISTS (SELECT 1 FROM auth_sessions s WHERE s.id = i.session_id AND s.revoked_at IS NULL) AS live,` : ''}
+         (m.user_id IS NOT NULL AND m.removed_at IS NULL) AS member,
+         (i.kind = 'child' AND m.user_id IS NOT NULL AND m.removed_at IS NULL AND ch.user_id IS NOT NULL
+           AND ${childPairViolation('i.conversation_id', 'ch.user_id', 'ch.family_id')}) AS "childBarred",
+         -- a watcher holds the controls of a child in the conversation: mirrors holdsControls
+         CASE WHEN c.id IS NULL OR (m.user_id IS NOT NULL AND m.removed_at IS NULL) OR i.kind = 'child' THEN false ELSE
+           EXISTS (SELECT 1 FROM conversation_members cm
+                     JOIN children kid ON kid.user_id = cm.user_id
+                     JOIN family_members g ON g.family_id = kid.family_id AND g.user_id = i.user_id
+                    WHERE cm.conversation_id = c.id
+                      AND (g.role = 'guardian' OR NOT EXISTS (SELECT 1 FROM family_members g2 WHERE g2.family_id = kid.family_id AND g2.role = 'guardian')))
+         END AS "asGuardian"
+    FROM unnest(${p.userIds}::uuid[], ${p.kinds}::text[], ${p.sessionIds}::uuid[], ${p.conversationIds}::uuid[]) WITH ORDINALITY AS i(user_id, kind, session_id, conversation_id, n)
+    LEFT JOIN conversations c ON c.id = i.conversation_id
+    LEFT JOIN conversation_members m ON m.conversation_id = i.conversation_id AND m.user_id = i.user_id
+    LEFT JOIN children ch ON ch.user_id = i.user_id
+    ${send ? `LEFT JOIN recipients r ON r.conversation_id = i.conversation_id` : ''}
+   ORDER BY i.n`;
 
 /**
  * SQL: one row (conversation_id, user_ids) per conversation of the uuid[] parameter `conversationIds`

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { preparedQuery, updateReturning } from '../../database/sql';
-import { childPairViolation } from '../access/access.service';
+import { Actor } from '../../common/actor';
+import { childPairViolation, SendStanding, sendStandingsSql } from '../access/access.service';
 import { MessageRow } from './dto/message.dto';
 import { ConversationKind } from './conversation.entity';
 import { MessageKind } from './message.entity';
@@ -9,16 +10,26 @@ import { MessageKind } from './message.entity';
 const MESSAGE_COLUMNS = `m.id, m.conversation_id AS "conversationId", m.seq, m.client_msg_id AS "clientMsgId", m.sender_id AS "senderId",
   m.kind, m.body, m.media_id AS "mediaId", m.retracted_at AS "retractedAt", m.created_at AS "createdAt"`;
 
-/** What makes a message the same message when it is sent again: its conversation, sender and client id. */
-export const clientKey = (conversationId: string, senderId: string | null, clientMsgId: string) => `${conversationId}\u0000${senderId}\u0000${clientMsgId}`;
-
-export interface NewMessage {
+/** One send of a batch: who sends what where. */
+export interface SendInput {
+  actor: Actor;
   conversationId: string;
   clientMsgId: string;
-  senderId: string | null;
   kind: MessageKind;
   body: string | null;
   mediaId: string | null;
+}
+
+/** What became of one send: the sender's standing, the upload it names (if any), and its message if it was allowed. */
+export interface SendOutcome {
+  standing: SendStanding;
+  mediaConversationId: string | null;
+  mediaUploadedBy: string | null;
+  mediaKind: string | null;
+  /** The stored message (new or stored before), or null: the item was refused. */
+  message: MessageRow | null;
+  /** Stored by this batch (not a resend of a stored message). */
+  fresh: boolean;
 }
 
 export interface ConversationRow {
@@ -63,32 +74,47 @@ export class MessagesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Stores a batch in one statement, which is its own transaction: it locks the conversations that get
-   * new messages (in id order, so two batches can never deadlock), raises each one's last_seq by its
-   * count of new messages, which get old last_seq + 1, + 2, … in batch order, and inserts them. A
-   * (conversation, sender, client id) already stored is answered as it is (`fresh` false) and takes
-   * no seq. One stored by a racing batch on another node after this statement began is not among the
-   * `existing` of its snapshot: its insert breaks the unique key (23505) and the whole statement is
-   * undone, seqs included; run again, it answers that message. The rows must not repeat a key among
-   * themselves. Answers one row per input row, in input order. A new message comes back with its id
-   * and seq only (the rest is what was sent, stamped `at`), so its text is not read back.
+   * Decides and stores a batch of sends in one statement, which is its own transaction: the access
+   * decision (the access module's sendStandingsSql) and the media check come first, and only what they
+   * allow is stored. It then locks the conversations that get new messages (in id order, so two
+   * batches can never deadlock), raises each one's last_seq by its count of new messages, which get
+   * old last_seq + 1, + 2, … in batch order, and inserts them. A (conversation, sender, client id)
+   * already stored is answered as it is (`fresh` false) and takes no seq; the same key twice in the
+   * batch is one message, stored by its first allowed item and answered to every allowed one. One
+   * stored by a racing batch on another node after this statement began is not among the `existing`
+   * of its snapshot: its insert breaks the unique key (23505) and the whole statement is undone, seqs
+   * included; run again, it answers that message.
+   *
+   * Answers one row per item, in item order: its standing, what its media is, and, if it was allowed,
+   * its message. A new message comes back with its id and seq only (the rest is what was sent,
+   * stamped `at`), so its text is not read back.
    */
-  async storeBatch(rows: NewMessage[], at: Date): Promise<(MessageRow & { fresh: boolean })[]> {
-    if (rows.length === 0) return [];
-    const stored = await preparedQuery<MessageRow & { fresh: boolean }>(
+  async sendBatch(items: SendInput[], at: Date): Promise<SendOutcome[]> {
+    if (items.length === 0) return [];
+    const rows = await preparedQuery<Omit<SendOutcome, 'message'> & Pick<MessageRow, 'id' | 'seq' | 'kind' | 'body' | 'mediaId' | 'retractedAt' | 'createdAt'> & { stored: boolean }>(
       this.dataSource.manager,
-      'messages-store-batch',
-      `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::uuid[])
+      'messages-send-batch',
+      `WITH standing AS (${sendStandingsSql({ userIds: '$1', kinds: '$2', sessionIds: '$3', conversationIds: '$4' })}
+       ), input AS (
+         SELECT * FROM unnest($4::uuid[], $5::text[], $1::uuid[], $6::text[], $7::text[], $8::uuid[])
                 WITH ORDINALITY AS v(conversation_id, client_msg_id, sender_id, kind, body, media_id, ord)
+       ), media AS (
+         SELECT mm.id, mm.conversation_id, mm.uploaded_by, mm.kind FROM message_media mm WHERE mm.id IN (SELECT media_id FROM input)
+       ), checked AS (
+         -- allowed: the access decision, and a voice or image message's upload is the sender's own, in this conversation, of its kind
+         SELECT i.*, s."maySend" AND (i.media_id IS NULL OR (md.conversation_id = i.conversation_id AND md.uploaded_by = i.sender_id AND md.kind = i.kind)) AS allowed
+           FROM input i JOIN standing s ON s.n = i.ord LEFT JOIN media md ON md.id = i.media_id
+       ), allowed AS (
+         SELECT DISTINCT ON (conversation_id, sender_id, client_msg_id) * FROM checked WHERE allowed
+          ORDER BY conversation_id, sender_id, client_msg_id, ord
        ), existing AS (
-         SELECT m.* FROM input i
-           JOIN messages m ON m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_msg_id = i.client_msg_id
+         SELECT m.* FROM allowed a
+           JOIN messages m ON m.conversation_id = a.conversation_id AND m.sender_id = a.sender_id AND m.client_msg_id = a.client_msg_id
        ), fresh AS (
-         SELECT i.*, row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS k
-           FROM input i
+         SELECT a.*, row_number() OVER (PARTITION BY a.conversation_id ORDER BY a.ord) AS k
+           FROM allowed a
           WHERE NOT EXISTS (SELECT 1 FROM existing e
-                             WHERE e.conversation_id = i.conversation_id AND e.sender_id = i.sender_id AND e.client_msg_id = i.client_msg_id)
+                             WHERE e.conversation_id = a.conversation_id AND e.sender_id = a.sender_id AND e.client_msg_id = a.client_msg_id)
        ), counts AS (
          SELECT conversation_id, count(*)::int AS n FROM fresh GROUP BY conversation_id
        ), locked AS MATERIALIZED (
@@ -100,31 +126,56 @@ export class MessagesRepository {
          RETURNING c.id, c.last_seq, counts.n
        ), inserted AS (
          INSERT INTO messages AS m (conversation_id, seq, client_msg_id, sender_id, kind, body, media_id, created_at)
-         SELECT f.conversation_id, r.last_seq - r.n + f.k, f.client_msg_id, f.sender_id, f.kind, f.body, f.media_id, $7::timestamptz
+         SELECT f.conversation_id, r.last_seq - r.n + f.k, f.client_msg_id, f.sender_id, f.kind, f.body, f.media_id, $9::timestamptz
            FROM fresh f JOIN reserved r ON r.id = f.conversation_id
           ORDER BY f.ord
-         RETURNING m.id, m.conversation_id AS "conversationId", m.seq, m.client_msg_id AS "clientMsgId", m.sender_id AS "senderId"
+         RETURNING m.id, m.conversation_id, m.seq, m.client_msg_id, m.sender_id
+       ), stored AS (
+         SELECT true AS fresh, i.id, i.conversation_id, i.seq, i.client_msg_id, i.sender_id,
+                NULL::text AS kind, NULL::text AS body, NULL::uuid AS media_id, NULL::timestamptz AS retracted_at, NULL::timestamptz AS created_at
+           FROM inserted i
+         UNION ALL
+         SELECT false, e.id, e.conversation_id, e.seq, e.client_msg_id, e.sender_id, e.kind, e.body, e.media_id, e.retracted_at, e.created_at
+           FROM existing e
        )
-       SELECT true AS fresh, i.*, NULL::text AS kind, NULL::text AS body, NULL::uuid AS "mediaId", NULL::timestamptz AS "retractedAt", NULL::timestamptz AS "createdAt"
-         FROM inserted i
-       UNION ALL
-       SELECT false AS fresh, ${MESSAGE_COLUMNS} FROM existing m`,
+       SELECT to_jsonb(s) AS standing,
+              md.conversation_id AS "mediaConversationId", md.uploaded_by AS "mediaUploadedBy", md.kind AS "mediaKind",
+              st.id IS NOT NULL AS stored, st.fresh, st.id, st.seq, st.kind, st.body, st.media_id AS "mediaId",
+              st.retracted_at AS "retractedAt", st.created_at AS "createdAt"
+         FROM checked c
+         JOIN standing s ON s.n = c.ord
+         LEFT JOIN media md ON md.id = c.media_id
+         LEFT JOIN stored st ON c.allowed AND st.conversation_id = c.conversation_id AND st.sender_id = c.sender_id AND st.client_msg_id = c.client_msg_id
+        ORDER BY c.ord`,
       [
-        rows.map((r) => r.conversationId),
-        rows.map((r) => r.clientMsgId),
-        rows.map((r) => r.senderId),
-        rows.map((r) => r.kind),
-        rows.map((r) => r.body),
-        rows.map((r) => r.mediaId),
+        items.map((it) => it.actor.userId),
+        items.map((it) => it.actor.kind),
+        items.map((it) => it.actor.sessionId),
+        items.map((it) => it.conversationId),
+        items.map((it) => it.clientMsgId),
+        items.map((it) => it.kind),
+        items.map((it) => it.body),
+        items.map((it) => it.mediaId),
         at,
       ],
     );
-    const byKey = new Map(stored.map((row) => [clientKey(row.conversationId, row.senderId, row.clientMsgId), row]));
-    return rows.map((input) => {
-      const row = byKey.get(clientKey(input.conversationId, input.senderId, input.clientMsgId));
-      if (!row) throw new Error('a message of the batch was neither stored nor found');
-      if (row.fresh) Object.assign(row, { kind: input.kind, body: input.body, mediaId: input.mediaId, retractedAt: null, createdAt: at });
-      return row;
+    if (rows.length !== items.length) throw new Error('the send statement answered a row count other than its items');
+    return rows.map((row, i) => {
+      const input = items[i];
+      const { standing, mediaConversationId, mediaUploadedBy, mediaKind } = row;
+      if (!row.stored) return { standing, mediaConversationId, mediaUploadedBy, mediaKind, message: null, fresh: false };
+      const message: MessageRow = {
+        id: row.id,
+        conversationId: input.conversationId,
+        seq: row.seq,
+        clientMsgId: input.clientMsgId,
+        senderId: input.actor.userId,
+        // a new message is what was sent; one stored before is as it is now
+        ...(row.fresh
+          ? { kind: input.kind, body: input.body, mediaId: input.mediaId, retractedAt: null, createdAt: at }
+          : { kind: row.kind, body: row.body, mediaId: row.mediaId, retractedAt: row.retractedAt, createdAt: row.createdAt }),
+      };
+      return { standing, mediaConversationId, mediaUploadedBy, mediaKind, message, fresh: row.fresh };
     });
   }
 

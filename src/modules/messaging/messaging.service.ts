@@ -15,7 +15,7 @@ import { ConversationKind } from './conversation.entity';
 import { ConversationResponse, CreateConversationDto } from './dto/conversation.dto';
 import { MarkReadDto, MessageResponse, MessageRow, MessagesQueryDto, MessageSyncPage, PostMessageDto, ReadMarkResponse, toMessageResponse } from './dto/message.dto';
 import { MessageKind } from './message.entity';
-import { clientKey, ConversationRow, MessagesRepository, NewMessage } from './messages.repository';
+import { ConversationRow, MessagesRepository, SendOutcome } from './messages.repository';
 import { Batcher, Settled } from '../../common/batcher';
 
 /** Server → client events of this module. */
@@ -33,12 +33,6 @@ interface SendItem {
   socketId?: string;
 }
 
-/** Per item of a batch, its refusal (or nothing: it may be stored); per conversation, who receives its messages. */
-interface Decision {
-  results: (Settled<MessageResponse> | undefined)[];
-  recipients: Map<string, string[]>;
-}
-
 /** PostgreSQL errors after which the same batch may simply run again. */
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
 const MAX_ATTEMPTS = 3;
@@ -48,9 +42,9 @@ const MAX_ATTEMPTS = 3;
  * before it is acknowledged; a resend with the same client id answers the stored message; the socket
  * is only the fast path, `after()` (GET …/messages?afterSeq=) is the guarantee.
  *
- * Sends are committed in batches (Batcher): one query decides access for every item, then one
- * statement locks the batch's conversations in id order, answers duplicates as stored, reserves seqs
- * (UPDATE … last_seq + n) and inserts every new message. A duplicate racing on another node breaks the
+ * Sends are committed in batches (Batcher), each in one statement: it decides access for every item
+ * (the access module's rules), locks the batch's conversations in id order, answers duplicates as
+ * stored, reserves seqs (UPDATE … last_seq + n) and inserts every new message it allowed. A duplicate racing on another node breaks the
  * unique key and undoes the statement, which then runs again and answers it: it never burns a seq.
  */
 @Injectable()
@@ -73,7 +67,7 @@ export class MessagingService implements BeforeApplicationShutdown {
 
   /**
    * Sends a message (socket `message:send` or REST). The access decision is taken for the whole batch
-   * against the current state, just before it is stored (AccessService.authorizeMessageSends): the
+   * against the current state, in the statement that stores it (sendStandingsSql): the
    * sign-in is live, the sender an active member, and a child sender's fellow members all its
    * approved contacts. Resolves after the commit. Every device of every member gets `message:new`,
    * except the socket it was sent from (`from.socketId`): that one has the message in its answer.
@@ -254,12 +248,9 @@ export class MessagingService implements BeforeApplicationShutdown {
    * other reason is split, so one bad item cannot take its neighbours down with it.
    */
   private async commitBatch(items: SendItem[]): Promise<Settled<MessageResponse>[]> {
-    let decision: Decision | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        // a retry runs the store again, not the access query: only the store lost a race
-        decision ??= await this.decide(items);
-        return await this.commitOnce(items, decision);
+        return await this.commitOnce(items);
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
@@ -273,68 +264,58 @@ export class MessagingService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Stores a batch whose access is decided, in one statement that is its own transaction (see
-   * MessagesRepository.storeBatch). Nothing is acknowledged or delivered before it has committed.
+   * Decides and stores a batch in one statement that is its own transaction (see
+   * MessagesRepository.sendBatch), then explains its refusals and delivers what it stored. Nothing is
+   * acknowledged or delivered before it has committed.
    */
-  private async commitOnce(items: SendItem[], { results, recipients }: Decision): Promise<Settled<MessageResponse>[]> {
+  private async commitOnce(items: SendItem[]): Promise<Settled<MessageResponse>[]> {
     const now = this.clock.now();
+    const outcomes = await this.messages.sendBatch(
+      items.map(({ actor, conversationId, input }) => ({
+        actor,
+        conversationId,
+        clientMsgId: input.clientMsgId,
+        kind: input.kind,
+        body: input.body ?? null,
+        mediaId: input.mediaId ?? null,
+      })),
+      now,
+    );
+    // who receives each conversation's messages: on the row of its first item
+    const recipients = new Map<string, string[]>();
+    outcomes.forEach(({ standing }, i) => {
+      if (!recipients.has(items[i].conversationId)) recipients.set(items[i].conversationId, standing.recipients ?? []);
+    });
 
-    // the same client id twice in one batch is one message: the first item stores it (its socket
-    // alone goes without the echo: it has the message in its answer), the rest answer it
-    const rowOfKey = new Map<string, number>();
-    const rows: (NewMessage & { socketId?: string })[] = [];
-    const rowOfItem = items.map(({ actor, conversationId, input, socketId }, i) => {
-      if (results[i]) return undefined;
-      const key = clientKey(conversationId, actor.userId, input.clientMsgId);
-      if (!rowOfKey.has(key)) {
-        rowOfKey.set(key, rows.push({ conversationId, clientMsgId: input.clientMsgId, senderId: actor.userId, kind: input.kind, body: input.body ?? null, mediaId: input.mediaId ?? null, socketId }) - 1);
+    // committed: now the fast path, in batch order, which within a conversation is seq order. One
+    // response per message, shared by its event and its answers; a message new in this batch is
+    // delivered once, to every device but the socket of the item that stored it (the first allowed
+    // one with its client id: it has the message in its answer)
+    const responses = new Map<string, MessageResponse>();
+    return outcomes.map((outcome, i): Settled<MessageResponse> => {
+      const { actor, conversationId, input, socketId } = items[i];
+      if (!outcome.message) return { ok: false, error: this.refusal(items[i], outcome) };
+      let response = responses.get(outcome.message.id);
+      if (!response) {
+        response = this.toResponse(outcome.message);
+        responses.set(outcome.message.id, response);
+        if (outcome.fresh) this.publisher.toUsers(recipients.get(conversationId) ?? [], MessagingEvent.New, response, { exceptSocketId: socketId });
       }
-      return rowOfKey.get(key)!;
-    });
-    // one stored row per row sent, in the same order
-    const stored = await this.messages.storeBatch(rows, now);
-
-    // committed: now the fast path, in batch order, which within a conversation is seq order
-    // one response object per row, shared by the event and the answers
-    const responses = new Map<MessageRow, MessageResponse>();
-    const responseOf = (row: MessageRow) => responses.get(row) ?? responses.set(row, this.toResponse(row)).get(row)!;
-    stored.forEach((row, j) => {
-      if (row.fresh) this.publisher.toUsers(recipients.get(row.conversationId) ?? [], MessagingEvent.New, responseOf(row), { exceptSocketId: rows[j].socketId });
-    });
-    return items.map((_, i) => {
-      const row = rowOfItem[i];
-      return row === undefined ? results[i]! : { ok: true, value: responseOf(stored[row]) };
+      return { ok: true, value: response };
     });
   }
 
   /**
-   * Per item: the access decision (and, from the same query, who may receive each conversation), and
-   * whether its media is an upload of the sender's in that conversation (read at the same time).
+   * Why the statement refused an item: the access decision (AccessService.sendRefusal explains it),
+   * or an upload that is not the sender's in this conversation, or not of the message's kind.
    */
-  private async decide(items: SendItem[]): Promise<Decision> {
-    const withMedia = items.flatMap(({ input }, i) => (input.mediaId ? [i] : []));
-    const [{ refusals, recipients }, media] = await Promise.all([
-      this.access.authorizeMessageSends(items),
-      withMedia.length === 0
-        ? []
-        : this.dataSource.query<{ id: string; conversationId: string; uploadedBy: string | null; kind: string }[]>(
-            `SELECT id, conversation_id AS "conversationId", uploaded_by AS "uploadedBy", kind FROM message_media WHERE id = ANY($1::uuid[])`,
-            [withMedia.map((i) => items[i].input.mediaId)],
-          ),
-    ]);
-    const results: (Settled<MessageResponse> | undefined)[] = refusals.map((error) => (error ? { ok: false, error } : undefined));
-    const byId = new Map(media.map((m) => [m.id, m]));
-    for (const i of withMedia) {
-      if (results[i]) continue;
-      const { actor, conversationId, input } = items[i];
-      const found = byId.get(input.mediaId!);
-      if (!found || found.conversationId !== conversationId || found.uploadedBy !== actor.userId) {
-        results[i] = { ok: false, error: invalidField('mediaId', 'is not an upload of yours in this conversation') };
-      } else if (found.kind !== input.kind) {
-        results[i] = { ok: false, error: invalidField('mediaId', `is a ${found.kind} upload, not ${input.kind}`) };
-      }
+  private refusal({ actor, conversationId, input }: SendItem, outcome: SendOutcome): DomainError {
+    if (!outcome.standing.maySend) return this.access.sendRefusal(actor, conversationId, outcome.standing);
+    if (outcome.mediaConversationId !== conversationId || outcome.mediaUploadedBy !== actor.userId) {
+      return invalidField('mediaId', 'is not an upload of yours in this conversation');
     }
-    return { results, recipients };
+    if (outcome.mediaKind !== input.kind) return invalidField('mediaId', `is a ${outcome.mediaKind} upload, not ${input.kind}`);
+    throw new Error(`messaging: the send statement refused an item it had no reason to refuse (conversation ${conversationId})`);
   }
 }
 
