@@ -173,18 +173,19 @@ export class AccessService {
   }
 
   /**
-   * Why a send whose standing (a row of sendStandingsSql, whose `maySend` was false) is refused: the
-   * sign-in has ended, the conversation is not the sender's to see, a child's thread holds someone who
-   * is not its approved contact, or the sender only watches it. Logged as every refusal is.
+   * Why a send with this standing (a row of sendStandingsSql) is refused, or undefined when it is
+   * allowed (`maySend`): the sign-in has ended, the conversation is not the sender's to see, a child's
+   * thread holds someone who is not its approved contact, or the sender only watches it. Logged as
+   * every refusal is.
    */
-  sendRefusal(actor: Actor, conversationId: string, standing: SendStanding): DomainError {
+  sendRefusal(actor: Actor, conversationId: string, standing: SendStanding): DomainError | undefined {
     if (!standing.live) return this.refuse(actor, unauthenticated('This sign-in has ended; please sign in again'), `session:${actor.sessionId}`);
     try {
       this.conversationDecision(actor, conversationId, standing, true);
+      return undefined;
     } catch (error) {
       return error as DomainError;
     }
-    throw new Error(`access: a send was refused by its standing, but the standing allows it (conversation ${conversationId})`);
   }
 
   /**

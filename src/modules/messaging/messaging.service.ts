@@ -44,8 +44,9 @@ const MAX_ATTEMPTS = 3;
  *
  * Sends are committed in batches (Batcher), each in one statement: it decides access for every item
  * (the access module's rules), locks the batch's conversations in id order, answers duplicates as
- * stored, reserves seqs (UPDATE … last_seq + n) and inserts every new message it allowed. A duplicate racing on another node breaks the
- * unique key and undoes the statement, which then runs again and answers it: it never burns a seq.
+ * stored, reserves seqs (UPDATE … last_seq + n) and inserts every new message it allowed. A
+ * duplicate racing on another node breaks the unique key and undoes the statement, which then runs
+ * again and answers it: it never burns a seq.
  */
 @Injectable()
 export class MessagingService implements BeforeApplicationShutdown {
@@ -293,7 +294,7 @@ export class MessagingService implements BeforeApplicationShutdown {
     // one with its client id: it has the message in its answer)
     const responses = new Map<string, MessageResponse>();
     return outcomes.map((outcome, i): Settled<MessageResponse> => {
-      const { actor, conversationId, input, socketId } = items[i];
+      const { conversationId, socketId } = items[i];
       if (!outcome.message) return { ok: false, error: this.refusal(items[i], outcome) };
       let response = responses.get(outcome.message.id);
       if (!response) {
@@ -309,13 +310,15 @@ export class MessagingService implements BeforeApplicationShutdown {
    * Why the statement refused an item: the access decision (AccessService.sendRefusal explains it),
    * or an upload that is not the sender's in this conversation, or not of the message's kind.
    */
-  private refusal({ actor, conversationId, input }: SendItem, outcome: SendOutcome): DomainError {
-    if (!outcome.standing.maySend) return this.access.sendRefusal(actor, conversationId, outcome.standing);
+  private refusal({ actor, conversationId, input }: SendItem, outcome: SendOutcome): Error {
+    const refused = this.access.sendRefusal(actor, conversationId, outcome.standing);
+    if (refused) return refused;
     if (outcome.mediaConversationId !== conversationId || outcome.mediaUploadedBy !== actor.userId) {
       return invalidField('mediaId', 'is not an upload of yours in this conversation');
     }
     if (outcome.mediaKind !== input.kind) return invalidField('mediaId', `is a ${outcome.mediaKind} upload, not ${input.kind}`);
-    throw new Error(`messaging: the send statement refused an item it had no reason to refuse (conversation ${conversationId})`);
+    // the statement and these explanations disagree: a defect, answered to this item alone
+    return new Error(`messaging: the send statement refused an item for no reason it can name (conversation ${conversationId})`);
   }
 }
 
