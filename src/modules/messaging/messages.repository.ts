@@ -20,6 +20,22 @@ export interface SendInput {
   mediaId: string | null;
 }
 
+/** A row of the send statement: the item's standing, its upload, and its message if it was stored. */
+type SendRow = SendStanding & {
+  mediaConversationId: string | null;
+  mediaUploadedBy: string | null;
+  mediaKind: string | null;
+  stored: boolean;
+  fresh: boolean;
+  messageId: string;
+  messageSeq: string;
+  messageKind: MessageKind;
+  messageBody: string | null;
+  messageMediaId: string | null;
+  messageRetractedAt: Date | null;
+  messageCreatedAt: Date;
+};
+
 /** What became of one send: the sender's standing, the upload it names (if any), and its message if it was allowed. */
 export interface SendOutcome {
   standing: SendStanding;
@@ -91,7 +107,7 @@ export class MessagesRepository {
    */
   async sendBatch(items: SendInput[], at: Date): Promise<SendOutcome[]> {
     if (items.length === 0) return [];
-    const rows = await preparedQuery<Omit<SendOutcome, 'message'> & Pick<MessageRow, 'id' | 'seq' | 'kind' | 'body' | 'mediaId' | 'retractedAt' | 'createdAt'> & { stored: boolean }>(
+    const rows = await preparedQuery<SendRow>(
       this.dataSource.manager,
       'messages-send-batch',
       `WITH standing AS (${sendStandingsSql({ userIds: '$1', kinds: '$2', sessionIds: '$3', conversationIds: '$4' })}
@@ -138,10 +154,10 @@ export class MessagesRepository {
          SELECT false, e.id, e.conversation_id, e.seq, e.client_msg_id, e.sender_id, e.kind, e.body, e.media_id, e.retracted_at, e.created_at
            FROM existing e
        )
-       SELECT to_jsonb(s) AS standing,
+       SELECT s.*,
               md.conversation_id AS "mediaConversationId", md.uploaded_by AS "mediaUploadedBy", md.kind AS "mediaKind",
-              st.id IS NOT NULL AS stored, st.fresh, st.id, st.seq, st.kind, st.body, st.media_id AS "mediaId",
-              st.retracted_at AS "retractedAt", st.created_at AS "createdAt"
+              st.id IS NOT NULL AS stored, st.fresh, st.id AS "messageId", st.seq AS "messageSeq", st.kind AS "messageKind", st.body AS "messageBody",
+              st.media_id AS "messageMediaId", st.retracted_at AS "messageRetractedAt", st.created_at AS "messageCreatedAt"
          FROM checked c
          JOIN standing s ON s.n = c.ord
          LEFT JOIN media md ON md.id = c.media_id
@@ -162,20 +178,21 @@ export class MessagesRepository {
     if (rows.length !== items.length) throw new Error('the send statement answered a row count other than its items');
     return rows.map((row, i) => {
       const input = items[i];
-      const { standing, mediaConversationId, mediaUploadedBy, mediaKind } = row;
-      if (!row.stored) return { standing, mediaConversationId, mediaUploadedBy, mediaKind, message: null, fresh: false };
+      // the row is the item's standing, with what the statement adds
+      const outcome = { standing: row, mediaConversationId: row.mediaConversationId, mediaUploadedBy: row.mediaUploadedBy, mediaKind: row.mediaKind };
+      if (!row.stored) return { ...outcome, message: null, fresh: false };
       const message: MessageRow = {
-        id: row.id,
+        id: row.messageId,
         conversationId: input.conversationId,
-        seq: row.seq,
+        seq: row.messageSeq,
         clientMsgId: input.clientMsgId,
         senderId: input.actor.userId,
         // a new message is what was sent; one stored before is as it is now
         ...(row.fresh
           ? { kind: input.kind, body: input.body, mediaId: input.mediaId, retractedAt: null, createdAt: at }
-          : { kind: row.kind, body: row.body, mediaId: row.mediaId, retractedAt: row.retractedAt, createdAt: row.createdAt }),
+          : { kind: row.messageKind, body: row.messageBody, mediaId: row.messageMediaId, retractedAt: row.messageRetractedAt, createdAt: row.messageCreatedAt }),
       };
-      return { standing, mediaConversationId, mediaUploadedBy, mediaKind, message, fresh: row.fresh };
+      return { ...outcome, message, fresh: row.fresh };
     });
   }
 
