@@ -439,9 +439,11 @@ async function main(): Promise<void> {
     const bare = ONLY === 'full' ? skipped : await run('bare', {}, db.pairs);
     const full = ONLY === 'bare' ? skipped : await run('full', { ...SECRETS, DATABASE_URL: db.url, REDIS_PREFIX: prefix, BENCH_USER_IDS: JSON.stringify(db.userIds) }, db.pairs);
     // b null: a figure of the full path alone
+    // a figure not measured (no bare figure for it, or a side skipped with --only) prints as —, without a ratio
+    const shown = (v: number | null, unit: string, digits: number) => (v === null || Number.isNaN(v) ? '—' : `${v.toFixed(digits)} ${unit}`);
     const row = (figure: string, f: number, b: number | null, unit: string, digits = 1) =>
-      `${figure.padEnd(44)} ${`${f.toFixed(digits)} ${unit}`.padStart(14)} ${(b === null ? '—' : `${b.toFixed(digits)} ${unit}`).padStart(14)}` +
-      (b === null ? '' : ` ${(f / b).toFixed(2).padStart(7)}x`);
+      `${figure.padEnd(44)} ${shown(f, unit, digits).padStart(14)} ${shown(b, unit, digits).padStart(14)}` +
+      (b === null || Number.isNaN(b) || Number.isNaN(f) ? '' : ` ${(f / b).toFixed(2).padStart(7)}x`);
     console.log('');
     console.log(
       `messaging benchmark: ${SOCKETS} sockets in pairs, ${IN_FLIGHT} in flight, fixed rate ${RATE}/s, ${SOCKETS}→${MAX_SOCKETS} idle sockets, hold ${HOLD_SECONDS} s; servers run with ${API_NODE_FLAGS.join(' ') || 'no V8 flags'}`,
