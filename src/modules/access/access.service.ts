@@ -249,7 +249,7 @@ export class AccessService {
   ): Promise<ConversationStanding[]> {
     if (items.length === 0) return [];
     // planned once per connection (in a transaction; outside one, as a plain query)
-    return preparedQuery<ConversationStanding>(em, 'access-conversation-standings', standingsSql(false, SEND_PARAMS), [
+    return preparedQuery<ConversationStanding>(em, 'access-conversation-standings', standingsSql(false, STANDINGS_PARAMS), [
       items.map((it) => it.actor.userId),
       items.map((it) => it.actor.kind),
       items.map((it) => it.actor.sessionId),
@@ -388,7 +388,7 @@ export function holdsControls(roles: FamilyRole[], hasGuardian: boolean): boolea
 }
 
 /** Where the standings' arrays are, as the parameters of their own query. */
-const SEND_PARAMS = { userIds: '$1', kinds: '$2', sessionIds: '$3', conversationIds: '$4' };
+const STANDINGS_PARAMS = { userIds: '$1', kinds: '$2', sessionIds: '$3', conversationIds: '$4' };
 
 /**
  * SQL: the access decision for a batch of sends, for a statement that stores what it allows (so
@@ -400,7 +400,7 @@ const SEND_PARAMS = { userIds: '$1', kinds: '$2', sessionIds: '$3', conversation
  * conversation, who may receive its messages. The arguments are the SQL of the four arrays (uuid,
  * text, uuid, uuid) of the items' user ids, user kinds, session ids and conversation ids.
  */
-export const sendStandingsSql = (p: typeof SEND_PARAMS) => `
+export const sendStandingsSql = (p: typeof STANDINGS_PARAMS) => `
   SELECT s.*, ${maySendSql('s')} AS "maySend" FROM (${standingsSql(true, p)}) s`;
 
 /**
@@ -410,7 +410,7 @@ export const sendStandingsSql = (p: typeof SEND_PARAMS) => `
 export const maySendSql = (s: string) => `(${s}.live AND ${s}.exists AND ${s}.member AND NOT ${s}."childBarred")`;
 
 /** SQL: one row per item of the arrays, in item order: how its actor stands towards its conversation (and, to send, more). */
-const standingsSql = (send: boolean, p: typeof SEND_PARAMS) => `
+const standingsSql = (send: boolean, p: typeof STANDINGS_PARAMS) => `
   ${send ? `WITH recipients AS (${deliverableMembersSql(p.conversationIds)})` : ''}
   SELECT i.n, c.id IS NOT NULL AS exists, c.kind, c.family_id AS "familyId",
          ${send ? `CASE WHEN row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.n) = 1 THEN r.user_ids END AS recipients,` : ''}
