@@ -438,7 +438,6 @@ async function main(): Promise<void> {
     const skipped: Figures = { perSecond: NaN, refused: 0, cpuPerMessage: NaN, generatorCpuPerMessage: NaN, postgresCpuPerMessage: NaN, redisCpuPerMessage: NaN, machineCpuPerMessage: NaN, busyCores: NaN, p50: NaN, p99: NaN, achieved: NaN, generatorLagP99: NaN, generatorLagMax: NaN, server: { lagP99: NaN, lagMax: NaN, scavenges: NaN, scavengeP99: NaN, markCompacts: NaN, markCompactMax: NaN, gcTotal: NaN }, perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, samples: [] };
     const bare = ONLY === 'full' ? skipped : await run('bare', {}, db.pairs);
     const full = ONLY === 'bare' ? skipped : await run('full', { ...SECRETS, DATABASE_URL: db.url, REDIS_PREFIX: prefix, BENCH_USER_IDS: JSON.stringify(db.userIds) }, db.pairs);
-    // b null: a figure of the full path alone
     // a figure not measured (no bare figure for it, or a side skipped with --only) prints as —, without a ratio
     const shown = (v: number | null, unit: string, digits: number) => (v === null || Number.isNaN(v) ? '—' : `${v.toFixed(digits)} ${unit}`);
     const row = (figure: string, f: number, b: number | null, unit: string, digits = 1) =>

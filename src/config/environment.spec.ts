@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigurationError, validateEnvironment } from './environment';
 
 const valid = {
@@ -48,8 +50,6 @@ describe('.env.example', () => {
 });
 
 describe('the API commands outside npm (docker/Dockerfile, scripts/up.sh)', () => {
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
-  const { join } = require('node:path') as typeof import('node:path');
   const root = join(__dirname, '..', '..');
   const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
   const lastLine = (file: string, prefix: string) =>

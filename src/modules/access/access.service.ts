@@ -249,12 +249,7 @@ export class AccessService {
   ): Promise<ConversationStanding[]> {
     if (items.length === 0) return [];
     // planned once per connection (in a transaction; outside one, as a plain query)
-    return preparedQuery<ConversationStanding>(em, 'access-conversation-standings', standingsSql(false, STANDINGS_PARAMS), [
-      items.map((it) => it.actor.userId),
-      items.map((it) => it.actor.kind),
-      items.map((it) => it.actor.sessionId),
-      items.map((it) => it.conversationId),
-    ]);
+    return preparedQuery<ConversationStanding>(em, 'access-conversation-standings', standingsSql(false), standingsParams(items));
   }
 
   private conversationDecision(actor: Actor, conversationId: string, standing: ConversationStanding | undefined, write: boolean): ConversationAccess {
@@ -387,8 +382,16 @@ export function holdsControls(roles: FamilyRole[], hasGuardian: boolean): boolea
   return roles.includes(FamilyRole.Guardian) || (!hasGuardian && roles.includes(FamilyRole.Parent));
 }
 
-/** Where the standings' arrays are, as the parameters of their own query. */
-const STANDINGS_PARAMS = { userIds: '$1', kinds: '$2', sessionIds: '$3', conversationIds: '$4' };
+/**
+ * The parameters $1–$4 of the standings' SQL (standingsSql, sendStandingsSql): the items' user ids,
+ * user kinds, session ids and conversation ids. A statement that embeds the SQL passes these first.
+ */
+export const standingsParams = (items: { actor: Actor; conversationId: string }[]): string[][] => [
+  items.map((it) => it.actor.userId),
+  items.map((it) => it.actor.kind),
+  items.map((it) => it.actor.sessionId),
+  items.map((it) => it.conversationId),
+];
 
 /**
  * SQL: the access decision for a batch of sends, for a statement that stores what it allows (so
@@ -397,11 +400,10 @@ const STANDINGS_PARAMS = { userIds: '$1', kinds: '$2', sessionIds: '$3', convers
  * check, folded in so a busy socket costs no extra query), how the sender stands towards the
  * conversation, `maySend` (live, and an active member, and, for a child, every fellow member its
  * approved contact: what sendRefusal and conversationDecision allow), and, on the first item of each
- * conversation, who may receive its messages. The arguments are the SQL of the four arrays (uuid,
- * text, uuid, uuid) of the items' user ids, user kinds, session ids and conversation ids.
+ * conversation, who may receive its messages. Its parameters are $1–$4 (standingsParams).
  */
-export const sendStandingsSql = (p: typeof STANDINGS_PARAMS) => `
-  SELECT s.*, ${maySendSql('s')} AS "maySend" FROM (${standingsSql(true, p)}) s`;
+export const sendStandingsSql = () => `
+  SELECT s.*, ${maySendSql('s')} AS "maySend" FROM (${standingsSql(true)}) s`;
 
 /**
  * SQL: whether the sender whose standing is the row `s` may send, from its columns: exactly what
@@ -409,9 +411,9 @@ export const sendStandingsSql = (p: typeof STANDINGS_PARAMS) => `
  */
 export const maySendSql = (s: string) => `(${s}.live AND ${s}.exists AND ${s}.member AND NOT ${s}."childBarred")`;
 
-/** SQL: one row per item of the arrays, in item order: how its actor stands towards its conversation (and, to send, more). */
-const standingsSql = (send: boolean, p: typeof STANDINGS_PARAMS) => `
-  ${send ? `WITH recipients AS (${deliverableMembersSql(p.conversationIds)})` : ''}
+/** SQL: one row per item of standingsParams ($1–$4), in item order: how its actor stands towards its conversation (and, to send, more). */
+const standingsSql = (send: boolean) => `
+  ${send ? `WITH recipients AS (${deliverableMembersSql('$4')})` : ''}
   SELECT i.n, c.id IS NOT NULL AS exists, c.kind, c.family_id AS "familyId",
          ${send ? `CASE WHEN row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.n) = 1 THEN r.user_ids END AS recipients,` : ''}
          ${send ? `EXISTS (SELECT 1 FROM auth_sessions s WHERE s.id = i.session_id AND s.revoked_at IS NULL) AS live,` : ''}
@@ -426,7 +428,7 @@ const standingsSql = (send: boolean, p: typeof STANDINGS_PARAMS) => `
                     WHERE cm.conversation_id = c.id
                       AND (g.role = 'guardian' OR NOT EXISTS (SELECT 1 FROM family_members g2 WHERE g2.family_id = kid.family_id AND g2.role = 'guardian')))
          END AS "asGuardian"
-    FROM unnest(${p.userIds}::uuid[], ${p.kinds}::text[], ${p.sessionIds}::uuid[], ${p.conversationIds}::uuid[]) WITH ORDINALITY AS i(user_id, kind, session_id, conversation_id, n)
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[]) WITH ORDINALITY AS i(user_id, kind, session_id, conversation_id, n)
     LEFT JOIN conversations c ON c.id = i.conversation_id
     LEFT JOIN conversation_members m ON m.conversation_id = i.conversation_id AND m.user_id = i.user_id
     LEFT JOIN children ch ON ch.user_id = i.user_id

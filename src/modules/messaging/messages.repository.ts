@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { preparedQuery, updateReturning } from '../../database/sql';
 import { Actor } from '../../common/actor';
-import { childPairViolation, SendStanding, sendStandingsSql } from '../access/access.service';
+import { childPairViolation, SendStanding, sendStandingsSql, standingsParams } from '../access/access.service';
 import { MessageRow } from './dto/message.dto';
 import { ConversationKind } from './conversation.entity';
 import { MessageKind } from './message.entity';
@@ -110,7 +110,7 @@ export class MessagesRepository {
     const rows = await preparedQuery<SendRow>(
       this.dataSource.manager,
       'messages-send-batch',
-      `WITH standing AS (${sendStandingsSql({ userIds: '$1', kinds: '$2', sessionIds: '$3', conversationIds: '$4' })}
+      `WITH standing AS (${sendStandingsSql()}
        ), input AS (
          SELECT * FROM unnest($4::uuid[], $5::text[], $1::uuid[], $6::text[], $7::text[], $8::uuid[])
                 WITH ORDINALITY AS v(conversation_id, client_msg_id, sender_id, kind, body, media_id, ord)
@@ -164,10 +164,8 @@ export class MessagesRepository {
          LEFT JOIN stored st ON c.allowed AND st.conversation_id = c.conversation_id AND st.sender_id = c.sender_id AND st.client_msg_id = c.client_msg_id
         ORDER BY c.ord`,
       [
-        items.map((it) => it.actor.userId),
-        items.map((it) => it.actor.kind),
-        items.map((it) => it.actor.sessionId),
-        items.map((it) => it.conversationId),
+        // $1 the senders, $4 the conversations
+        ...standingsParams(items),
         items.map((it) => it.clientMsgId),
         items.map((it) => it.kind),
         items.map((it) => it.body),

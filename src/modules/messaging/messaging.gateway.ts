@@ -10,8 +10,9 @@ import { MessagingService } from './messaging.service';
 
 /**
  * `message:send` and `message:read`. Every event is authorised against the current state: `read`
- * through the session guard, `send` in the very statement that stores its batch (the access module's sendStandingsSql
- * checks the same live session, membership and contacts once per batch, not once per message).
+ * through the session guard, `send` in the very statement that stores its batch (the access
+ * module's sendStandingsSql checks the same live session, membership and contacts once per batch,
+ * not once per message).
  * `send` is the hot event: its payload is checked by the precompiled form of the strict pipe (the same
  * rules and, for a refused payload, the same errors).
  */
