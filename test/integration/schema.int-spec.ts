@@ -66,4 +66,33 @@ describe('schema: migrations and entities agree', () => {
       await dataSource.destroy();
     }
   });
+
+  it("has an index leading with each column the messages are looked up by (a sender's, a conversation's, a resend)", async () => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      // each index of messages as its columns in order, and whether it is unique
+      const { rows } = await client.query<{ columns: string[]; unique: boolean }>(
+        `SELECT array_agg(a.attname::text ORDER BY k.ord) AS columns, bool_or(i.indisunique) AS unique
+           FROM pg_index i
+           CROSS JOIN unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+          WHERE i.indrelid = 'messages'::regclass
+          GROUP BY i.indexrelid`,
+      );
+      const leadsWith = (...columns: string[]) => rows.some((r) => columns.every((c, n) => r.columns[n] === c));
+      // a sender's messages: the data export, erasure, and ON DELETE SET NULL when the account goes
+      expect(leadsWith('sender_id')).toBe(true);
+      // a conversation's messages after a seq: sync
+      expect(leadsWith('conversation_id', 'seq')).toBe(true);
+      // a resend: one unique index of exactly its three columns
+      const resendKey = ['client_msg_id', 'conversation_id', 'sender_id'];
+      expect(rows.some((r) => r.unique && [...r.columns].sort().join() === resendKey.join())).toBe(true);
+      // and no index that another one's leading columns already serve
+      const served = rows.filter((r) => rows.some((o) => o !== r && o.columns.length > r.columns.length && r.columns.every((c, n) => o.columns[n] === c)));
+      expect(served).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
 });
