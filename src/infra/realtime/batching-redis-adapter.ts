@@ -35,9 +35,10 @@ function hasBinary(value: unknown): boolean {
  * JSON is what socket.io sends its clients for such packets anyway (Dates as ISO text, and so on), and
  * node encodes it natively into one string: notepack builds MessagePack byte by byte in a JS array,
  * about 3 KiB of garbage per message, a tenth of all the API allocated under the benchmark. The JSON
- * is published as bytes: ioredis copies a string argument into the command's text, which lives on
- * the JS heap until Redis answers and is encoded again when written; a Buffer leaves the heap at once
- * and is written as it is (in the benchmark, half the bytes the API promoted per young GC).
+ * is published as bytes: ioredis holds a string argument on the JS heap until Redis answers, copies
+ * it into the command's RESP text and encodes that again when it writes it; a Buffer's bytes live
+ * outside the heap and are written as they are (in the benchmark, half the bytes the API promoted
+ * per young GC).
  */
 export class BatchingRedisAdapter extends RedisAdapter {
   private readonly batchChannel: string;
