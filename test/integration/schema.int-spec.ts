@@ -95,4 +95,30 @@ describe('schema: migrations and entities agree', () => {
       await client.end();
     }
   });
+
+  it('gives new messages time-ordered ids: UUIDs of version 7 whose first 48 bits are the time in milliseconds', async () => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      const [{ column_default }] = (
+        await client.query(`SELECT column_default FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'id'`)
+      ).rows;
+      expect(column_default).toBe('uuid_v7()');
+      const before = Date.now();
+      const { rows } = await client.query<{ id: string }>(`SELECT uuid_v7()::text AS id FROM generate_series(1, 3) UNION ALL (SELECT uuid_v7()::text FROM pg_sleep(0.002))`);
+      const after = Date.now();
+      const ids = rows.map((r) => r.id);
+      for (const id of ids) {
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        const ms = parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+        expect(ms).toBeGreaterThanOrEqual(before - 1000);
+        expect(ms).toBeLessThanOrEqual(after + 1000);
+      }
+      // one taken two milliseconds later sorts after the others; the three of one instant differ
+      expect(ids[3] > ids[0] && ids[3] > ids[1] && ids[3] > ids[2]).toBe(true);
+      expect(new Set(ids).size).toBe(4);
+    } finally {
+      await client.end();
+    }
+  });
 });

@@ -10,6 +10,7 @@ export enum MessageKind {
 /** A committed message. Never deleted: a retraction hides the body and keeps the row. */
 @Entity('messages')
 export class MessageEntity {
+  /** Time-ordered: a UUID of version 7, the database's default (migration 1763900000008). */
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
