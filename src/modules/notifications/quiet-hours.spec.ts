@@ -74,6 +74,15 @@ describe('quiet hours', () => {
       expect(quietHoursEnd(at('2026-03-29T01:59:00+01:00'), window, 'Europe/Berlin')).toBeNull();
       expect(iso(quietHoursEnd(at('2026-03-29T03:00:00+02:00'), window, 'Europe/Berlin'))).toBe('2026-03-29T04:00:00.000Z');
     });
+    it('a day whose only time outside the window is skipped stays quiet until the next end', () => {
+      // 02:01–02:00 leaves one minute outside, 02:00–02:01, which 2028-03-26 does not have: the clock
+      // jumps from 02:00 winter time (the end) to 03:00 summer time, past the next start
+      const window = { start: '02:01', end: '02:00' };
+      expect(iso(quietHoursEnd(at('2028-03-25T02:01:00+01:00'), window, 'Europe/Berlin'))).toBe('2028-03-27T00:00:00.000Z');
+      expect(iso(quietHoursEnd(at('2028-03-26T03:00:00+02:00'), window, 'Europe/Berlin'))).toBe('2028-03-27T00:00:00.000Z');
+      // the day after has its minute
+      expect(quietHoursEnd(at('2028-03-27T02:00:30+02:00'), window, 'Europe/Berlin')).toBeNull();
+    });
     it('a southern-hemisphere zone whose clocks change at midnight', () => {
       // America/Santiago: 2026-09-06 00:00 does not exist (clocks go from 24:00 to 01:00)
       expect(iso(quietHoursEnd(at('2026-09-05T22:30:00-04:00'), { start: '22:00', end: '00:30' }, 'America/Santiago'))).toBe('2026-09-06T04:30:00.000Z');
@@ -98,7 +107,7 @@ describe('quiet hours', () => {
     expect(wallTimeToInstant({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }, 'Europe/Berlin').toISOString()).toBe('2026-03-29T01:30:00.000Z');
   });
 
-  it('always answers a later instant, outside the window, within a day and an hour', () => {
+  it('always answers a later instant, outside the window, within a day and an hour (or the quiet minutes all the way to it)', () => {
     const zones = ['Asia/Shanghai', 'Europe/Berlin', 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kolkata'];
     const hhmm = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
     fc.assert(
@@ -111,8 +120,10 @@ describe('quiet hours', () => {
           const until = quietHoursEnd(instant, { start, end }, zone);
           if (!until) return;
           expect(until.getTime()).toBeGreaterThan(instant.getTime());
-          expect(until.getTime() - instant.getTime()).toBeLessThanOrEqual(25 * 3600_000);
           expect(quietHoursEnd(until, { start, end }, zone)).toBeNull();
+          if (until.getTime() - instant.getTime() <= 25 * 3600_000) return;
+          // longer only when a day's time outside the window was skipped: then every minute up to the end is quiet
+          for (let t = instant.getTime(); t < until.getTime(); t += 60_000) expect(quietHoursEnd(new Date(t), { start, end }, zone)).not.toBeNull();
         },
       ),
       { numRuns: 2000 },

@@ -75,5 +75,9 @@ export function quietHoursEnd(at: Date, quiet: QuietHours | null | undefined, ti
   const endDay = spansMidnight && now >= start ? local.plus({ days: 1 }) : local;
   const candidates = wallTimeInstants({ year: endDay.year, month: endDay.month, day: endDay.day, hour: Math.floor(end / 60), minute: end % 60 }, timeZone);
   // the first time the clock shows the end; in the repeated hour, the first one may already be behind us
-  return candidates.find((instant) => instant.getTime() > at.getTime()) ?? null;
+  const until = candidates.find((instant) => instant.getTime() > at.getTime()) ?? null;
+  // a day whose whole time outside the window lies in the skipped hour (02:01–02:00 when 02:00–03:00
+  // is skipped): the clock jumps past the end and the next start at once, so the window goes on to
+  // its next end
+  return until && (quietHoursEnd(until, quiet, timeZone) ?? until);
 }
