@@ -16,6 +16,9 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     uuidExtension: 'pgcrypto',
-    extra: { max: config.databasePoolSize, application_name: `homeline-${config.role}` },
+    // a fixed-size pool: a connection once opened stays open (pg-pool closes idle ones after 10 s by
+    // default). Opening one costs a backend start and, for each prepared statement, fresh plans, and the
+    // moment a pool needs more connections is a burst, when it can least afford them.
+    extra: { max: config.databasePoolSize, idleTimeoutMillis: 0, application_name: `homeline-${config.role}` },
   };
 }
