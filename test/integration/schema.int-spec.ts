@@ -105,9 +105,11 @@ describe('schema: migrations and entities agree', () => {
       ).rows;
       expect(column_default).toBe('uuid_v7()');
       const before = Date.now();
-      const { rows } = await client.query<{ id: string }>(`SELECT uuid_v7()::text AS id FROM generate_series(1, 3) UNION ALL (SELECT uuid_v7()::text FROM pg_sleep(0.002))`);
+      const { rows: first } = await client.query<{ id: string }>(`SELECT uuid_v7()::text AS id FROM generate_series(1, 3)`);
+      // the function scan sleeps before the select list runs
+      const { rows: later } = await client.query<{ id: string }>(`SELECT uuid_v7()::text AS id FROM pg_sleep(0.002)`);
       const after = Date.now();
-      const ids = rows.map((r) => r.id);
+      const ids = [...first, ...later].map((r) => r.id);
       for (const id of ids) {
         expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
         const ms = parseInt(id.replace(/-/g, '').slice(0, 12), 16);

@@ -64,7 +64,11 @@ export function quietHoursEnd(at: Date, quiet: QuietHours | null | undefined, ti
   if (!quiet) return null;
   const start = minutesOf(quiet.start);
   const end = minutesOf(quiet.end);
-  if (start === end) return null;
+  return start === end ? null : windowEnd(at, start, end, timeZone);
+}
+
+/** quietHoursEnd for a window already read as minutes after local midnight (start ≠ end). */
+function windowEnd(at: Date, start: number, end: number, timeZone: string): Date | null {
   const local = DateTime.fromJSDate(at, { zone: timeZone });
   if (!local.isValid) throw new RangeError(`unknown time zone ${timeZone}`);
   const now = local.hour * 60 + local.minute + (local.second * 1000 + local.millisecond) / 60_000;
@@ -79,5 +83,5 @@ export function quietHoursEnd(at: Date, quiet: QuietHours | null | undefined, ti
   // a day whose whole time outside the window lies in the skipped hour (02:01–02:00 when 02:00–03:00
   // is skipped): the clock jumps past the end and the next start at once, so the window goes on to
   // its next end
-  return until && (quietHoursEnd(until, quiet, timeZone) ?? until);
+  return until && (windowEnd(until, start, end, timeZone) ?? until);
 }
