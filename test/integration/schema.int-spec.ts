@@ -96,6 +96,31 @@ describe('schema: migrations and entities agree', () => {
     }
   });
 
+  it('has an index for every foreign key, leading with its columns, so deleting a referenced row never scans a table', async () => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string }>(
+        `SELECT c.conname AS name
+           FROM pg_constraint c
+          WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+            AND NOT EXISTS (
+              SELECT 1 FROM pg_index i
+               WHERE i.indrelid = c.conrelid
+                 -- the index's first n columns are the key's n columns, in any order
+                 AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] @> c.conkey
+                 AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] <@ c.conkey
+                 -- a partial index serves the lookup (key = $1) only if its predicate is that the key is set
+                 AND (i.indpred IS NULL OR pg_get_expr(i.indpred, i.indrelid) IN (
+                       SELECT format('(%s IS NOT NULL)', a.attname) FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey))))
+          ORDER BY 1`,
+      );
+      expect(rows.map((r) => r.name)).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('gives new messages time-ordered ids: UUIDs of version 7 whose first 48 bits are the time in milliseconds', async () => {
     const client = new Client({ connectionString: url });
     await client.connect();
