@@ -194,7 +194,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(1000)
-  MESSAGE_BATCH_MAX = 128;
+  MESSAGE_BATCH_MAX = 256;
 
   @Transform(toInt)
   @IsInt()
