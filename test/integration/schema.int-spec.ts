@@ -18,15 +18,22 @@ describe('schema: migrations and entities agree', () => {
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
   });
+  /** Runs `work` on a connection of its own to the test database, closed afterwards whatever happens. */
+  const withClient = async <T>(work: (client: Client) => Promise<T>): Promise<T> => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
 
   it('runs every migration up on an empty database, down again, and up again', async () => {
     const up = await migrate(testConfig({ DATABASE_URL: url }), 'up');
     expect(up.length).toBeGreaterThan(0);
     for (let i = 0; i < up.length; i++) await migrate(testConfig({ DATABASE_URL: url }), 'down');
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    const { rows } = await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`);
-    await client.end();
+    const { rows } = await withClient((client) => client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`));
     expect(rows).toEqual([]);
     expect(await migrate(testConfig({ DATABASE_URL: url }), 'up')).toEqual(up);
   });
@@ -68,9 +75,7 @@ describe('schema: migrations and entities agree', () => {
   });
 
   it("has an index leading with each column the messages are looked up by (a sender's, a conversation's, a resend)", async () => {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
+    await withClient(async (client) => {
       // each index of messages as its columns in order, and whether it is unique
       const { rows } = await client.query<{ columns: string[]; unique: boolean }>(
         `SELECT array_agg(a.attname::text ORDER BY k.ord) AS columns, bool_or(i.indisunique) AS unique
@@ -91,15 +96,11 @@ describe('schema: migrations and entities agree', () => {
       // and no index that another one's leading columns already serve
       const served = rows.filter((r) => rows.some((o) => o !== r && o.columns.length > r.columns.length && r.columns.every((c, n) => o.columns[n] === c)));
       expect(served).toEqual([]);
-    } finally {
-      await client.end();
-    }
+    });
   });
 
   it('has an index for every foreign key, leading with its columns, so deleting a referenced row never scans a table', async () => {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
+    await withClient(async (client) => {
       const { rows } = await client.query<{ name: string }>(
         `SELECT c.conname AS name
            FROM pg_constraint c
@@ -116,15 +117,11 @@ describe('schema: migrations and entities agree', () => {
           ORDER BY 1`,
       );
       expect(rows.map((r) => r.name)).toEqual([]);
-    } finally {
-      await client.end();
-    }
+    });
   });
 
   it('gives new messages time-ordered ids: UUIDs of version 7 whose first 48 bits are the time in milliseconds', async () => {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
+    await withClient(async (client) => {
       const [{ column_default }] = (
         await client.query(`SELECT column_default FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'id'`)
       ).rows;
@@ -144,8 +141,6 @@ describe('schema: migrations and entities agree', () => {
       // one taken two milliseconds later sorts after the others; the three of one instant differ
       expect(ids[3] > ids[0] && ids[3] > ids[1] && ids[3] > ids[2]).toBe(true);
       expect(new Set(ids).size).toBe(4);
-    } finally {
-      await client.end();
-    }
+    });
   });
 });
