@@ -444,7 +444,7 @@ const deliverableMembersSql = (conversationIds: string) => `
   SELECT m.conversation_id, array_agg(m.user_id ORDER BY m.user_id) AS user_ids
     FROM conversation_members m
     LEFT JOIN children ch ON ch.user_id = m.user_id
-   WHERE m.conversation_id = ANY(${conversationIds}::uuid[]) AND m.removed_at IS NULL
+   WHERE m.conversation_id IN (SELECT unnest(${conversationIds}::uuid[])) AND m.removed_at IS NULL
      AND (ch.user_id IS NULL OR NOT ${childPairViolation('m.conversation_id', 'ch.user_id', 'ch.family_id')})
    GROUP BY m.conversation_id`;
 

@@ -134,12 +134,10 @@ export class MessagesRepository {
        ), counts AS (
          SELECT conversation_id, count(*)::int AS n FROM fresh GROUP BY conversation_id
        ), locked AS MATERIALIZED (
-         SELECT c.id FROM conversations c WHERE c.id IN (SELECT conversation_id FROM counts) ORDER BY c.id FOR UPDATE
+         SELECT c.id, counts.n FROM conversations c JOIN counts ON counts.conversation_id = c.id ORDER BY c.id FOR UPDATE OF c
        ), reserved AS (
-         UPDATE conversations c SET last_seq = c.last_seq + counts.n
-           FROM counts JOIN locked l ON l.id = counts.conversation_id
-          WHERE c.id = counts.conversation_id
-         RETURNING c.id, c.last_seq, counts.n
+         UPDATE conversations c SET last_seq = c.last_seq + l.n FROM locked l WHERE c.id = l.id
+         RETURNING c.id, c.last_seq, l.n
        ), inserted AS (
          INSERT INTO messages AS m (conversation_id, seq, client_msg_id, sender_id, kind, body, media_id, created_at)
          SELECT f.conversation_id, r.last_seq - r.n + f.k, f.client_msg_id, f.sender_id, f.kind, f.body, f.media_id, $9::timestamptz
