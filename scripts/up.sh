@@ -77,4 +77,4 @@ cat >&2 <<URLS
 URLS
 # the API as `npm start` runs it, but as this process (npm would not pass a SIGTERM on to node): the
 # same node flags, which a test keeps in step (see README, Configuration)
-exec node --max-semi-space-size=64 dist/src/main.js
+exec node --max-semi-space-size=64 --no-allocation-site-pretenuring dist/src/main.js

@@ -40,10 +40,13 @@ export class RealtimeIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const server: Server = super.createIOServer(port, { ...options, ...SOCKET_SERVER_OPTIONS });
-    // the publisher fails fast (its broadcasts are dropped while Redis is away, see publishOrDrop) and
-    // auto-pipelines; the adapter publishes a tick's broadcasts (a committed batch's messages) as one
-    // message (BatchingRedisAdapter); the subscriber reconnects and resubscribes for as long as it takes
-    const pub = createRedis(this.config, RedisRole.Command, 'socket-pub', { enableAutoPipelining: true });
+    // the publisher fails fast (its broadcasts are dropped while Redis is away, see publishOrDrop); the
+    // adapter publishes a tick's broadcasts (a committed batch's messages) as one message
+    // (BatchingRedisAdapter), so there is nothing left for ioredis to auto-pipeline, and with it on, the
+    // frames' Buffers outlived two young GCs and died in the old generation: their bytes then counted as
+    // external memory until a full GC, and that pressure alone started a mark-compact every few seconds
+    // under load. The subscriber reconnects and resubscribes for as long as it takes.
+    const pub = createRedis(this.config, RedisRole.Command, 'socket-pub');
     pub.publish = publishOrDrop(pub, this.logger) as Redis['publish'];
     const sub = createRedis(this.config, RedisRole.Blocking, 'socket-sub');
     this.clients.push(pub, sub);
