@@ -50,7 +50,7 @@ import { CreateCallPlanDto } from '../src/modules/scheduling/dto/call-plan.dto';
 import { OccurrencesService } from '../src/modules/scheduling/occurrences.service';
 import { addDays, dayOfWeek, localDateOf, resolveLocal } from '../src/modules/scheduling/recurrence';
 import { RemindersService } from '../src/modules/scheduling/reminders.service';
-import { templateDatabaseName } from '../test/setup/test-config';
+import { databaseUrl, templateDatabaseName, withPgClient } from '../test/setup/test-config';
 import type { BareResult } from './reminders-bare-worker';
 import { arg, percentile, ROOT, script, SECRETS, sleep, textArg } from './lib/common';
 
@@ -147,26 +147,10 @@ function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): string {
 
 // ---------------------------------------------------------------------------------------------- database
 
-function withDatabase(adminUrl: string, name: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function admin<T>(adminUrl: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** A clone of the migrated test template when there is one (milliseconds), else an empty database migrated here. */
 async function createDatabase(adminUrl: string, name: string, env: Record<string, string>): Promise<string> {
   const template = templateDatabaseName();
-  const cloned = await admin(adminUrl, async (c) => {
+  const cloned = await withPgClient(adminUrl, async (c) => {
     const { rowCount } = await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [template]);
     if (!rowCount) return false;
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -182,8 +166,8 @@ async function createDatabase(adminUrl: string, name: string, env: Record<string
     return false;
   });
   if (cloned) return `cloned from ${template}`;
-  await admin(adminUrl, (c) => c.query(`CREATE DATABASE "${name}"`));
-  await migrate(loadConfig({ ...env, DATABASE_URL: withDatabase(adminUrl, name) }), 'up');
+  await withPgClient(adminUrl, (c) => c.query(`CREATE DATABASE "${name}"`));
+  await migrate(loadConfig({ ...env, DATABASE_URL: databaseUrl(adminUrl, name) }), 'up');
   return 'migrated here';
 }
 
@@ -557,7 +541,7 @@ async function main(): Promise<number> {
   const epoch = Math.floor(started / 1000);
   const dbName = `bench_reminders_${epoch}`;
   const prefix = `brem${epoch}`;
-  const dbUrl = withDatabase(base.databaseUrl, dbName);
+  const dbUrl = databaseUrl(base.databaseUrl, dbName);
   const env: Record<string, string> = {
     ...SECRETS,
     NODE_ENV: 'production',
@@ -601,7 +585,7 @@ async function main(): Promise<number> {
     } finally {
       redis.disconnect();
     }
-    await admin(base.databaseUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
+    await withPgClient(base.databaseUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
     log(`cleaned up in ${secs(Date.now() - cleanStart)}`);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));

@@ -10,7 +10,7 @@ import { configureApp } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { Clock } from '../../src/common/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
-import { databaseUrl, templateDatabaseName, testConfig, testDatabaseName, testEnvironment } from '../setup/test-config';
+import { databaseUrl, templateDatabaseName, testConfig, testDatabaseName, testEnvironment, withPgClient } from '../setup/test-config';
 import { SmsRecorder } from './sms-recorder';
 import { TestClock } from './test-clock';
 
@@ -138,15 +138,7 @@ export class TestApp {
   }
 }
 
-async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: testConfig().databaseUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const withAdmin = <T>(work: (client: Client) => Promise<T>): Promise<T> => withPgClient(testConfig().databaseUrl, work);
 
 /** Polls until `check` passes (or throws its last error after `timeoutMs`). For effects of queues and relays. */
 export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, everyMs = 25): Promise<T> {

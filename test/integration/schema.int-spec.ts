@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { migrate } from '../../src/database/migrate';
-import { databaseUrl, testConfig, testDatabaseName } from '../setup/test-config';
+import { databaseUrl, testConfig, testDatabaseName, withPgClient } from '../setup/test-config';
 
 /** Migrations are the schema's history; the entities must describe exactly what they built. */
 describe('schema: migrations and entities agree', () => {
@@ -18,22 +18,11 @@ describe('schema: migrations and entities agree', () => {
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
   });
-  /** Runs `work` on a connection of its own to the test database, closed afterwards whatever happens. */
-  const withClient = async <T>(work: (client: Client) => Promise<T>): Promise<T> => {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  };
-
   it('runs every migration up on an empty database, down again, and up again', async () => {
     const up = await migrate(testConfig({ DATABASE_URL: url }), 'up');
     expect(up.length).toBeGreaterThan(0);
     for (let i = 0; i < up.length; i++) await migrate(testConfig({ DATABASE_URL: url }), 'down');
-    const { rows } = await withClient((client) => client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`));
+    const { rows } = await withPgClient(url, (client) => client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`));
     expect(rows).toEqual([]);
     expect(await migrate(testConfig({ DATABASE_URL: url }), 'up')).toEqual(up);
   });
@@ -75,7 +64,7 @@ describe('schema: migrations and entities agree', () => {
   });
 
   it("has an index leading with each column the messages are looked up by (a sender's, a conversation's, a resend)", async () => {
-    await withClient(async (client) => {
+    await withPgClient(url, async (client) => {
       // each index of messages as its columns in order, and whether it is unique
       const { rows } = await client.query<{ columns: string[]; unique: boolean }>(
         `SELECT array_agg(a.attname::text ORDER BY k.ord) AS columns, bool_or(i.indisunique) AS unique
@@ -100,7 +89,7 @@ describe('schema: migrations and entities agree', () => {
   });
 
   it('has an index for every foreign key, leading with its columns, so deleting a referenced row never scans a table', async () => {
-    await withClient(async (client) => {
+    await withPgClient(url, async (client) => {
       const { rows } = await client.query<{ name: string }>(
         `SELECT c.conname AS name
            FROM pg_constraint c
@@ -121,7 +110,7 @@ describe('schema: migrations and entities agree', () => {
   });
 
   it('gives new messages time-ordered ids: UUIDs of version 7 whose first 48 bits are the time in milliseconds', async () => {
-    await withClient(async (client) => {
+    await withPgClient(url, async (client) => {
       const [{ column_default }] = (
         await client.query(`SELECT column_default FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'id'`)
       ).rows;
