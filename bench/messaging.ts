@@ -5,7 +5,7 @@
  *
  *   npm run bench -- messaging [--sockets=1000] [--inflight=1000] [--seconds=10] [--rate=5000]
  *                              [--rate-seconds=10] [--max-sockets=5000] [--hold=600] [--history=200]
- *                              [--only=full|bare] [--profile] [--heap-profile]
+ *                              [--rounds=2] [--only=full|bare] [--profile] [--heap-profile]
  *
  * Figures, each for the full path, the bare relay and their ratio:
  *   - delivered messages/s at saturation: `sockets` sockets in pairs, `inflight` messages in flight
@@ -19,7 +19,8 @@
  *     machine's (from /proc), which tell what a message costs end to end;
  *   - this generator's own event-loop delay at the fixed rate (it reads the deliveries' times).
  * Each server runs in its own process (bench/messaging-server.ts), so its memory is its own; the
- * memory figures come from one server and the load figures from another (see run()).
+ * memory figures come from one server and the load figures from others (see memoryOf()). The load
+ * runs in `rounds` rounds, bare and full alternating (see main()).
  * `--profile` writes each server's CPU profile, `--heap-profile` its sampled allocations, to .local/profiles.
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -44,6 +45,7 @@ const RATE_SECONDS = arg('rate-seconds', 10);
 const MAX_SOCKETS = arg('max-sockets', 5000);
 const HOLD_SECONDS = arg('hold', 600);
 const HISTORY = arg('history', 200);
+const ROUNDS = arg('rounds', 2);
 const ONLY = textArg('only');
 const PROFILE = process.argv.includes('--profile');
 const HEAP_PROFILE = process.argv.includes('--heap-profile');
@@ -121,11 +123,17 @@ interface Peer {
   self: string;
   partner: string;
   conversationId?: string;
+  /** Names its messages (clientMsgId): the same in every round would make a later round's sends duplicates. */
+  msgPrefix: string;
   counter: number;
 }
 
+/** Servers started so far: every server's peers name their messages apart. */
+let serversStarted = 0;
+
 async function connectPeers(mode: Mode, server: Server, count: number, offset: number, pairs: Pair[]): Promise<Peer[]> {
   const peers: Peer[] = [];
+  const serverNo = serversStarted;
   const batch = 100;
   for (let start = 0; start < count; start += batch) {
     const made = await Promise.all(
@@ -138,7 +146,7 @@ async function connectPeers(mode: Mode, server: Server, count: number, offset: n
         const auth = mode === 'bare' ? { id: self } : { token: server.tokens[(first ? 2 * pairs.indexOf(pair) : 2 * pairs.indexOf(pair) + 1) % server.tokens.length] };
         const socket = io(`http://127.0.0.1:${server.port}`, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, auth });
         return new Promise<Peer>((resolve, reject) => {
-          socket.once('connect', () => resolve({ socket, self, partner, conversationId: pair.conversationId, counter: 0 }));
+          socket.once('connect', () => resolve({ socket, self, partner, conversationId: pair.conversationId, msgPrefix: `${self.slice(0, 8)}-${serverNo}`, counter: 0 }));
           socket.once('connect_error', reject);
         });
       }),
@@ -153,7 +161,7 @@ function sendFrom(mode: Mode, peer: Peer, onAck: (ok: boolean) => void): void {
   peer.counter++;
   if (mode === 'bare') peer.socket.emit('relay', { to: peer.partner, from: peer.self, body }, (a: { ok: boolean }) => onAck(a.ok));
   else
-    peer.socket.emit('message:send', { conversationId: peer.conversationId, clientMsgId: `${peer.self.slice(0, 8)}-${peer.counter}`, kind: 'text', body }, (a: { ok: boolean }) =>
+    peer.socket.emit('message:send', { conversationId: peer.conversationId, clientMsgId: `${peer.msgPrefix}-${peer.counter}`, kind: 'text', body }, (a: { ok: boolean }) =>
       onAck(a.ok),
     );
 }
@@ -260,6 +268,8 @@ async function saturation(mode: Mode, server: Server, peers: Peer[]): Promise<Sa
 }
 
 interface FixedRate {
+  /** Every delivery's latency, ms, ascending, and their p50 and p99. */
+  latencies: number[];
   p50: number;
   p99: number;
   achieved: number;
@@ -303,7 +313,16 @@ async function fixedRate(mode: Mode, server: Server, peers: Peer[]): Promise<Fix
   await sleep(1500);
   for (const peer of peers) peer.socket.off(mode === 'bare' ? 'relay' : 'message:new');
   latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), achieved, generatorLagP99: lag.percentile(99) / 1e6, generatorLagMax: lag.max / 1e6, server: watched };
+  return { latencies, p50: percentile(latencies, 50), p99: percentile(latencies, 99), achieved, generatorLagP99: lag.percentile(99) / 1e6, generatorLagMax: lag.max / 1e6, server: watched };
+}
+
+interface Memory {
+  perSocketKiB: number;
+  heapPerSocketKiB: number;
+  holdGrowthPct: number;
+  /** The JS heap's growth over the hold: what the sockets keep, without the young generation's pages RSS counts. */
+  heapHoldGrowthPct: number;
+  samples: string[];
 }
 
 /** Least-squares slope over every step: one noisy reading does not make the figure. */
@@ -319,7 +338,7 @@ async function memory(
   server: Server,
   peers: Peer[],
   pairs: Pair[],
-): Promise<{ perSocketKiB: number; heapPerSocketKiB: number; holdGrowthPct: number; samples: string[] }> {
+): Promise<Memory> {
   await sleep(2000);
   const first = await server.memory();
   const points: [number, number][] = [[peers.length, first.rss]];
@@ -337,13 +356,20 @@ async function memory(
   const n = points.length;
   log(`${mode}: holding ${peers.length} idle sockets for ${HOLD_SECONDS} s`);
   const holdStart = points[n - 1][1];
+  const heapHoldStart = heapPoints[n - 1][1];
   const deadline = Date.now() + HOLD_SECONDS * 1000;
   while (Date.now() < deadline) await sleep(Math.min(60_000, deadline - Date.now()));
-  const holdEnd = (await server.memory()).rss;
+  const { rss: holdEnd, heapUsed: heapHoldEnd } = await server.memory();
   const connected = peers.filter((p) => p.socket.connected).length;
   if (connected !== peers.length) log(`${mode}: ${peers.length - connected} sockets dropped during the hold`);
   const samples = [...points.map(([x, y]) => `${x}:${(y / 1048576).toFixed(1)}MiB`), `after hold:${(holdEnd / 1048576).toFixed(1)}MiB`];
-  return { perSocketKiB, heapPerSocketKiB, holdGrowthPct: ((holdEnd - holdStart) / holdStart) * 100, samples };
+  return {
+    perSocketKiB,
+    heapPerSocketKiB,
+    holdGrowthPct: ((holdEnd - holdStart) / holdStart) * 100,
+    heapHoldGrowthPct: ((heapHoldEnd - heapHoldStart) / heapHoldStart) * 100,
+    samples,
+  };
 }
 
 interface Pair {
@@ -402,24 +428,14 @@ async function seed(adminUrl: string): Promise<{ url: string; name: string; pair
   return { url: url.toString(), name, pairs, userIds: pairs.flatMap((p) => [p.a, p.b]) };
 }
 
-interface Figures extends Saturation, FixedRate {
-  perSocketKiB: number;
-  heapPerSocketKiB: number;
-  holdGrowthPct: number;
-  samples: string[];
-}
+interface Figures extends Saturation, FixedRate, Memory {}
 
-async function run(mode: Mode, env: Record<string, string>, pairs: Pair[]): Promise<Figures> {
-  const benchPairs = mode === 'bare' ? pairs.map((p, i) => ({ a: `a${i}`, b: `b${i}` })) : pairs;
-  // memory on a server of its own that carries no traffic, so no garbage of the load blurs it; and
-  // the load on another, because the memory readings force full GCs: atomic mark-compacts of a heap
-  // holding thousands of sockets leave V8 measuring a GC speed that makes it grow the old generation
-  // by only 1.1–1.4 times under load (a mark-compact every 2–3 s), which no server in service does
-  const mem =
-    HOLD_SECONDS >= 0 && MAX_SOCKETS > SOCKETS
-      ? await onServer(mode, env, benchPairs, (server, peers) => memory(mode, server, peers, benchPairs))
-      : { perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, samples: [] };
-  const load = await onServer(mode, env, benchPairs, async (server, peers) => {
+/** What one load round measured on one server: saturation, then the fixed rate. */
+type Load = Saturation & FixedRate;
+
+/** The load figures of one round, each on a fresh server of its own. */
+async function load(mode: Mode, env: Record<string, string>, pairs: Pair[]): Promise<Load> {
+  return onServer(mode, env, benchPairs(mode, pairs), async (server, peers) => {
     log(`${mode}: saturation with ${IN_FLIGHT} in flight for ${SECONDS} s`);
     const sat = await saturation(mode, server, peers);
     log(`${mode}: ${sat.perSecond.toFixed(0)} msg/s; fixed ${RATE} msg/s for ${RATE_SECONDS} s`);
@@ -427,12 +443,46 @@ async function run(mode: Mode, env: Record<string, string>, pairs: Pair[]): Prom
     log(`${mode}: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`);
     return { ...sat, ...lat };
   });
-  return { ...load, ...mem };
 }
+
+/**
+ * The rounds' figures as one: percentiles of every round's latencies together, the largest of each
+ * maximum (a field named …Max), the mean of every other figure.
+ */
+function combine(rounds: Load[]): Load {
+  const merge = (values: Record<string, unknown>[]): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.keys(values[0]).map((key) => {
+        const of = values.map((v) => v[key]);
+        if (typeof of[0] === 'object' && of[0] !== null && !Array.isArray(of[0])) return [key, merge(of as Record<string, unknown>[])];
+        if (typeof of[0] !== 'number') return [key, of[0]];
+        const numbers = of as number[];
+        return [key, key.endsWith('Max') ? Math.max(...numbers) : numbers.reduce((a, b) => a + b, 0) / numbers.length];
+      }),
+    );
+  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  return { ...(merge(rounds as unknown as Record<string, unknown>[]) as unknown as Load), latencies, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/**
+ * Memory on a server of its own that carries no traffic, so no garbage of the load blurs it (the load
+ * runs on others, because the memory readings force full GCs: atomic mark-compacts of a heap holding
+ * thousands of sockets leave V8 measuring a GC speed that makes it grow the old generation by only
+ * 1.1–1.4 times under load, a mark-compact every 2–3 s, which no server in service does).
+ */
+async function memoryOf(mode: Mode, env: Record<string, string>, pairs: Pair[]): Promise<Memory> {
+  if (HOLD_SECONDS < 0 || MAX_SOCKETS <= SOCKETS) return { perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, heapHoldGrowthPct: NaN, samples: [] };
+  const paired = benchPairs(mode, pairs);
+  return onServer(mode, env, paired, (server, peers) => memory(mode, server, peers, paired));
+}
+
+/** The bare relay's sockets name themselves; the full path's are the seeded users. */
+const benchPairs = (mode: Mode, pairs: Pair[]): Pair[] => (mode === 'bare' ? pairs.map((_, i) => ({ a: `a${i}`, b: `b${i}` })) : pairs);
 
 /** Starts a server, connects SOCKETS sockets to it, does the work (which may connect more), then closes them all and stops it. */
 async function onServer<T>(mode: Mode, env: Record<string, string>, pairs: Pair[], work: (server: Server, peers: Peer[]) => Promise<T>): Promise<T> {
   const server = await startServer(mode, env);
+  serversStarted++;
   log(`${mode}: server on port ${server.port}; connecting ${SOCKETS} sockets`);
   const peers = await connectPeers(mode, server, SOCKETS, 0, pairs);
   await sleep(1000);
@@ -443,16 +493,32 @@ async function onServer<T>(mode: Mode, env: Record<string, string>, pairs: Pair[
   return result;
 }
 
-/** Seeds its own database, runs the bare relay then the full path (each server signs and checks its own tokens), prints the figures. */
+/**
+ * Seeds its own database, then measures the load in ROUNDS rounds, the bare relay and the full path
+ * each on a fresh server, in the order bare, full, full, bare, … so that both sides meet the same
+ * machine (its speed drifts by tens of percent over minutes) and the same generator; then the memory
+ * of each on servers of their own. Prints the figures: the load's combined over the rounds.
+ */
 async function main(): Promise<void> {
   const config = loadConfig(SECRETS);
   log(`seeding ${SOCKETS / 2} conversations of two`);
   const db = await seed(config.databaseUrl);
   const prefix = `bench${randomBytes(3).toString('hex')}`;
+  const envs: Record<Mode, Record<string, string>> = {
+    bare: {},
+    full: { ...SECRETS, DATABASE_URL: db.url, REDIS_PREFIX: prefix, BENCH_USER_IDS: JSON.stringify(db.userIds) },
+  };
+  const modes = (['bare', 'full'] as Mode[]).filter((mode) => ONLY === undefined || ONLY === mode);
   try {
-    const skipped: Figures = { perSecond: NaN, refused: 0, cpuPerMessage: NaN, generatorCpuPerMessage: NaN, postgresCpuPerMessage: NaN, redisCpuPerMessage: NaN, machineCpuPerMessage: NaN, busyCores: NaN, p50: NaN, p99: NaN, achieved: NaN, generatorLagP99: NaN, generatorLagMax: NaN, server: { lagP99: NaN, lagMax: NaN, scavenges: NaN, scavengeP99: NaN, markCompacts: NaN, markCompactMax: NaN, gcTotal: NaN }, perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, samples: [] };
-    const bare = ONLY === 'full' ? skipped : await run('bare', {}, db.pairs);
-    const full = ONLY === 'bare' ? skipped : await run('full', { ...SECRETS, DATABASE_URL: db.url, REDIS_PREFIX: prefix, BENCH_USER_IDS: JSON.stringify(db.userIds) }, db.pairs);
+    const rounds: Record<Mode, Load[]> = { bare: [], full: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) rounds[mode].push(await load(mode, envs[mode], db.pairs));
+    }
+    const memories: Partial<Record<Mode, Memory>> = {};
+    for (const mode of modes) memories[mode] = await memoryOf(mode, envs[mode], db.pairs);
+    const skipped: Figures = { perSecond: NaN, refused: 0, cpuPerMessage: NaN, generatorCpuPerMessage: NaN, postgresCpuPerMessage: NaN, redisCpuPerMessage: NaN, machineCpuPerMessage: NaN, busyCores: NaN, latencies: [], p50: NaN, p99: NaN, achieved: NaN, generatorLagP99: NaN, generatorLagMax: NaN, server: { lagP99: NaN, lagMax: NaN, scavenges: NaN, scavengeP99: NaN, markCompacts: NaN, markCompactMax: NaN, gcTotal: NaN }, perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, heapHoldGrowthPct: NaN, samples: [] };
+    const figures = (mode: Mode): Figures => ({ ...skipped, ...(rounds[mode].length ? combine(rounds[mode]) : {}), ...memories[mode] });
+    const [bare, full] = [figures('bare'), figures('full')];
     // a figure not measured (no bare figure for it, or a side skipped with --only) prints as —, without a ratio
     const shown = (v: number | null, unit: string, digits: number) => (v === null || Number.isNaN(v) ? '—' : `${v.toFixed(digits)} ${unit}`);
     const row = (figure: string, f: number, b: number | null, unit: string, digits = 1) =>
@@ -460,7 +526,7 @@ async function main(): Promise<void> {
       (b === null || Number.isNaN(b) || Number.isNaN(f) ? '' : ` ${(f / b).toFixed(2).padStart(7)}x`);
     console.log('');
     console.log(
-      `messaging benchmark: ${SOCKETS} sockets in pairs, ${IN_FLIGHT} in flight, fixed rate ${RATE}/s, ${SOCKETS}→${MAX_SOCKETS} idle sockets, hold ${HOLD_SECONDS} s; servers run with ${API_NODE_FLAGS.join(' ') || 'no V8 flags'}`,
+      `messaging benchmark: ${SOCKETS} sockets in pairs, ${IN_FLIGHT} in flight, fixed rate ${RATE}/s, ${SOCKETS}→${MAX_SOCKETS} idle sockets, hold ${HOLD_SECONDS} s; load figures over ${ROUNDS} round(s) (means; latency percentiles of all rounds' deliveries); servers run with ${API_NODE_FLAGS.join(' ') || 'no V8 flags'}`,
     );
     console.log(`${'figure'.padEnd(44)} ${'full path'.padStart(14)} ${'bare relay'.padStart(14)} ${'ratio'.padStart(8)}`);
     console.log(row('delivered messages/s at saturation', full.perSecond, bare.perSecond, '/s', 0));
@@ -476,9 +542,9 @@ async function main(): Promise<void> {
     console.log(row(`delivered at the fixed rate`, full.achieved, bare.achieved, '/s', 0));
     console.log(row(`  server's event-loop delay, p99`, full.server.lagP99, bare.server.lagP99, 'ms', 2));
     console.log(row(`  server's event-loop delay, max`, full.server.lagMax, bare.server.lagMax, 'ms', 2));
-    console.log(row(`  server's scavenges (young GC)`, full.server.scavenges, bare.server.scavenges, '', 0));
+    console.log(row(`  server's scavenges (young GC)`, full.server.scavenges, bare.server.scavenges, '', 1));
     console.log(row(`  server's scavenge pause, p99`, full.server.scavengeP99, bare.server.scavengeP99, 'ms', 2));
-    console.log(row(`  server's mark-compacts (full GC)`, full.server.markCompacts, bare.server.markCompacts, '', 0));
+    console.log(row(`  server's mark-compacts (full GC)`, full.server.markCompacts, bare.server.markCompacts, '', 1));
     console.log(row(`  server's longest mark-compact pause`, full.server.markCompactMax, bare.server.markCompactMax, 'ms', 2));
     console.log(row(`  server's GC pauses in all`, full.server.gcTotal, bare.server.gcTotal, 'ms', 0));
     console.log(row(`  load generator's event-loop delay, p99`, full.generatorLagP99, bare.generatorLagP99, 'ms', 2));
@@ -486,7 +552,16 @@ async function main(): Promise<void> {
     console.log(row(`RSS per idle socket (${SOCKETS}→${MAX_SOCKETS})`, full.perSocketKiB, bare.perSocketKiB, 'KiB', 1));
     console.log(row(`  of which JS heap in use`, full.heapPerSocketKiB, bare.heapPerSocketKiB, 'KiB', 1));
     console.log(row(`RSS growth over a ${HOLD_SECONDS} s idle hold`, full.holdGrowthPct, bare.holdGrowthPct, '%', 2));
+    console.log(row(`  JS heap in use, growth over the hold`, full.heapHoldGrowthPct, bare.heapHoldGrowthPct, '%', 2));
     console.log(`refused sends at saturation: full ${full.refused}, bare ${bare.refused}`);
+    // each round on its own, in the order run: a round whose relay drifted shows here, not only in the means
+    for (let round = 0; round < ROUNDS; round++) {
+      const [f, b] = [rounds.full[round], rounds.bare[round]];
+      const side = (name: string, l: Load | undefined) =>
+        l ? `${name} ${l.perSecond.toFixed(0)} /s, p99 ${l.p99.toFixed(2)} ms, ${l.server.scavenges} scavenges, ${l.server.markCompacts} mark-compacts` : `${name} —`;
+      const ratio = f && b ? `; ${(f.perSecond / b.perSecond).toFixed(2)}x, p99 ${(f.p99 / b.p99).toFixed(2)}x` : '';
+      console.log(`round ${round + 1} (${round % 2 === 0 ? 'bare first' : 'full first'}): ${side('full', f)}; ${side('bare', b)}${ratio}`);
+    }
     console.log(`RSS samples (sockets:RSS): full ${full.samples.join(' ')}; bare ${bare.samples.join(' ')}`);
   } finally {
     const admin = new Client({ connectionString: config.databaseUrl });
