@@ -28,10 +28,10 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
 import { loadConfig } from '../src/config/app-config';
 import { migrate } from '../src/database/migrate';
+import { databaseUrl, withPgClient } from '../test/setup/test-config';
 import { arg, percentile, script, SECRETS, sleep, textArg } from './lib/common';
 import type { Watched } from './messaging-server';
 
@@ -386,46 +386,42 @@ interface Pair {
  */
 async function seed(adminUrl: string): Promise<{ url: string; name: string; pairs: Pair[]; userIds: string[] }> {
   const name = `hl_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  await migrate(loadConfig({ ...SECRETS, DATABASE_URL: url.toString() }), 'up');
-  const db = new Client({ connectionString: url.toString() });
-  await db.connect();
-  const n = SOCKETS / 2;
-  const { rows: users } = await db.query<{ id: string }>(
-    `INSERT INTO users (kind, display_name, phone, password_hash)
-     SELECT 'adult', 'bench ' || g, '+86139' || lpad(g::text, 8, '0'), 'not-a-login' FROM generate_series(1, $1::int) g RETURNING id`,
-    [2 * n],
-  );
-  const ids = users.map((u) => u.id);
-  const pairs: Pair[] = [];
-  for (let i = 0; i < n; i++) {
-    const [a, b] = [ids[2 * i], ids[2 * i + 1]];
-    const { rows: family } = await db.query<{ id: string }>(`INSERT INTO families (name, created_by) VALUES ($1, $2) RETURNING id`, [`bench ${i}`, a]);
-    await db.query(`INSERT INTO family_members (family_id, user_id, role) VALUES ($1, $2, 'parent'), ($1, $3, 'guardian')`, [family[0].id, a, b]);
-    const { rows: conversation } = await db.query<{ id: string }>(`INSERT INTO conversations (kind, family_id, created_by) VALUES ('family', $1, $2) RETURNING id`, [
-      family[0].id,
-      a,
-    ]);
-    await db.query(`INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2), ($1, $3)`, [conversation[0].id, a, b]);
-    pairs.push({ a, b, conversationId: conversation[0].id });
-  }
-  // each thread's history, its two members taking turns
-  await db.query(
-    `INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, kind, body, created_at)
-     SELECT p.conversation_id, g, 'history-' || g, CASE WHEN g % 2 = 0 THEN p.a ELSE p.b END, 'text', '早上好 ' || g, now() - make_interval(mins => $4 - g)
-       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS p(conversation_id, a, b)
-      CROSS JOIN generate_series(1, $4::int) g`,
-    [pairs.map((p) => p.conversationId), pairs.map((p) => p.a), pairs.map((p) => p.b), HISTORY],
-  );
-  await db.query(`UPDATE conversations SET last_seq = $1`, [HISTORY]);
-  await db.query('ANALYZE');
-  await db.end();
-  return { url: url.toString(), name, pairs, userIds: pairs.flatMap((p) => [p.a, p.b]) };
+  await withPgClient(adminUrl, (admin) => admin.query(`CREATE DATABASE "${name}"`));
+  const url = databaseUrl(adminUrl, name);
+  await migrate(loadConfig({ ...SECRETS, DATABASE_URL: url }), 'up');
+  const pairs = await withPgClient(url, async (db) => {
+    const n = SOCKETS / 2;
+    const { rows: users } = await db.query<{ id: string }>(
+      `INSERT INTO users (kind, display_name, phone, password_hash)
+       SELECT 'adult', 'bench ' || g, '+86139' || lpad(g::text, 8, '0'), 'not-a-login' FROM generate_series(1, $1::int) g RETURNING id`,
+      [2 * n],
+    );
+    const ids = users.map((u) => u.id);
+    const made: Pair[] = [];
+    for (let i = 0; i < n; i++) {
+      const [a, b] = [ids[2 * i], ids[2 * i + 1]];
+      const { rows: family } = await db.query<{ id: string }>(`INSERT INTO families (name, created_by) VALUES ($1, $2) RETURNING id`, [`bench ${i}`, a]);
+      await db.query(`INSERT INTO family_members (family_id, user_id, role) VALUES ($1, $2, 'parent'), ($1, $3, 'guardian')`, [family[0].id, a, b]);
+      const { rows: conversation } = await db.query<{ id: string }>(`INSERT INTO conversations (kind, family_id, created_by) VALUES ('family', $1, $2) RETURNING id`, [
+        family[0].id,
+        a,
+      ]);
+      await db.query(`INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2), ($1, $3)`, [conversation[0].id, a, b]);
+      made.push({ a, b, conversationId: conversation[0].id });
+    }
+    // each thread's history, its two members taking turns
+    await db.query(
+      `INSERT INTO messages (conversation_id, seq, client_msg_id, sender_id, kind, body, created_at)
+       SELECT p.conversation_id, g, 'history-' || g, CASE WHEN g % 2 = 0 THEN p.a ELSE p.b END, 'text', '早上好 ' || g, now() - make_interval(mins => $4 - g)
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS p(conversation_id, a, b)
+        CROSS JOIN generate_series(1, $4::int) g`,
+      [made.map((p) => p.conversationId), made.map((p) => p.a), made.map((p) => p.b), HISTORY],
+    );
+    await db.query(`UPDATE conversations SET last_seq = $1`, [HISTORY]);
+    await db.query('ANALYZE');
+    return made;
+  });
+  return { url, name, pairs, userIds: pairs.flatMap((p) => [p.a, p.b]) };
 }
 
 interface Figures extends Saturation, FixedRate, Memory {}
@@ -564,10 +560,7 @@ async function main(): Promise<void> {
     }
     console.log(`RSS samples (sockets:RSS): full ${full.samples.join(' ')}; bare ${bare.samples.join(' ')}`);
   } finally {
-    const admin = new Client({ connectionString: config.databaseUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${db.name}" WITH (FORCE)`);
-    await admin.end();
+    await withPgClient(config.databaseUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${db.name}" WITH (FORCE)`));
   }
 }
 
