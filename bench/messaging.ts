@@ -123,17 +123,15 @@ interface Peer {
   self: string;
   partner: string;
   conversationId?: string;
-  /** Names its messages (clientMsgId): the same in every round would make a later round's sends duplicates. */
+  /** Starts its messages' clientMsgIds: the same in every round would make a later round's sends duplicates. */
   msgPrefix: string;
   counter: number;
 }
 
-/** Servers started so far: every server's peers name their messages apart. */
-let serversStarted = 0;
-
 async function connectPeers(mode: Mode, server: Server, count: number, offset: number, pairs: Pair[]): Promise<Peer[]> {
   const peers: Peer[] = [];
-  const serverNo = serversStarted;
+  // this call's sockets name their messages apart from any earlier server's on the same database
+  const tag = randomBytes(3).toString('hex');
   const batch = 100;
   for (let start = 0; start < count; start += batch) {
     const made = await Promise.all(
@@ -146,7 +144,7 @@ async function connectPeers(mode: Mode, server: Server, count: number, offset: n
         const auth = mode === 'bare' ? { id: self } : { token: server.tokens[(first ? 2 * pairs.indexOf(pair) : 2 * pairs.indexOf(pair) + 1) % server.tokens.length] };
         const socket = io(`http://127.0.0.1:${server.port}`, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, auth });
         return new Promise<Peer>((resolve, reject) => {
-          socket.once('connect', () => resolve({ socket, self, partner, conversationId: pair.conversationId, msgPrefix: `${self.slice(0, 8)}-${serverNo}`, counter: 0 }));
+          socket.once('connect', () => resolve({ socket, self, partner, conversationId: pair.conversationId, msgPrefix: `${self.slice(0, 8)}-${tag}`, counter: 0 }));
           socket.once('connect_error', reject);
         });
       }),
@@ -325,6 +323,9 @@ interface Memory {
   samples: string[];
 }
 
+/** The memory figures of a side not measured (no hold, or skipped with --only). */
+const NO_MEMORY: Memory = { perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, heapHoldGrowthPct: NaN, samples: [] };
+
 /** Least-squares slope over every step: one noisy reading does not make the figure. */
 function slope(points: [number, number][]): number {
   const n = points.length;
@@ -467,7 +468,7 @@ function combine(rounds: Load[]): Load {
  * 1.1–1.4 times under load, a mark-compact every 2–3 s, which no server in service does).
  */
 async function memoryOf(mode: Mode, env: Record<string, string>, pairs: Pair[]): Promise<Memory> {
-  if (HOLD_SECONDS < 0 || MAX_SOCKETS <= SOCKETS) return { perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, heapHoldGrowthPct: NaN, samples: [] };
+  if (HOLD_SECONDS < 0 || MAX_SOCKETS <= SOCKETS) return NO_MEMORY;
   const paired = benchPairs(mode, pairs);
   return onServer(mode, env, paired, (server, peers) => memory(mode, server, peers, paired));
 }
@@ -478,7 +479,6 @@ const benchPairs = (mode: Mode, pairs: Pair[]): Pair[] => (mode === 'bare' ? pai
 /** Starts a server, connects SOCKETS sockets to it, does the work (which may connect more), then closes them all and stops it. */
 async function onServer<T>(mode: Mode, env: Record<string, string>, pairs: Pair[], work: (server: Server, peers: Peer[]) => Promise<T>): Promise<T> {
   const server = await startServer(mode, env);
-  serversStarted++;
   log(`${mode}: server on port ${server.port}; connecting ${SOCKETS} sockets`);
   const peers = await connectPeers(mode, server, SOCKETS, 0, pairs);
   await sleep(1000);
@@ -512,7 +512,7 @@ async function main(): Promise<void> {
     }
     const memories: Partial<Record<Mode, Memory>> = {};
     for (const mode of modes) memories[mode] = await memoryOf(mode, envs[mode], db.pairs);
-    const skipped: Figures = { perSecond: NaN, refused: 0, cpuPerMessage: NaN, generatorCpuPerMessage: NaN, postgresCpuPerMessage: NaN, redisCpuPerMessage: NaN, machineCpuPerMessage: NaN, busyCores: NaN, latencies: [], p50: NaN, p99: NaN, achieved: NaN, generatorLagP99: NaN, generatorLagMax: NaN, server: { lagP99: NaN, lagMax: NaN, scavenges: NaN, scavengeP99: NaN, markCompacts: NaN, markCompactMax: NaN, gcTotal: NaN }, perSocketKiB: NaN, heapPerSocketKiB: NaN, holdGrowthPct: NaN, heapHoldGrowthPct: NaN, samples: [] };
+    const skipped: Figures = { perSecond: NaN, refused: 0, cpuPerMessage: NaN, generatorCpuPerMessage: NaN, postgresCpuPerMessage: NaN, redisCpuPerMessage: NaN, machineCpuPerMessage: NaN, busyCores: NaN, latencies: [], p50: NaN, p99: NaN, achieved: NaN, generatorLagP99: NaN, generatorLagMax: NaN, server: { lagP99: NaN, lagMax: NaN, scavenges: NaN, scavengeP99: NaN, markCompacts: NaN, markCompactMax: NaN, gcTotal: NaN }, ...NO_MEMORY };
     const figures = (mode: Mode): Figures => ({ ...skipped, ...(rounds[mode].length ? combine(rounds[mode]) : {}), ...memories[mode] });
     const [bare, full] = [figures('bare'), figures('full')];
     // a figure not measured (no bare figure for it, or a side skipped with --only) prints as —, without a ratio
