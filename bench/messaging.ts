@@ -6,6 +6,7 @@
  *   npm run bench -- messaging [--sockets=1000] [--inflight=1000] [--seconds=10] [--rate=5000]
  *                              [--rate-seconds=10] [--max-sockets=5000] [--hold=600] [--history=200]
  *                              [--rounds=2] [--only=full|bare] [--profile] [--heap-profile]
+ *                              [--node-flags=--a-v8-flag,--another]
  *
  * Figures, each for the full path, the bare relay and their ratio:
  *   - delivered messages/s at saturation: `sockets` sockets in pairs, `inflight` messages in flight
@@ -21,7 +22,8 @@
  * Each server runs in its own process (bench/messaging-server.ts), so its memory is its own; the
  * memory figures come from one server and the load figures from others (see memoryOf()). The load
  * runs in `rounds` rounds, bare and full alternating (see main()).
- * `--profile` writes each server's CPU profile, `--heap-profile` its sampled allocations, to .local/profiles.
+ * `--profile` writes each server's CPU profile, `--heap-profile` its sampled allocations, to .local/profiles;
+ * `--node-flags` adds node or V8 flags to both servers' (`--trace-gc-nvp` prints every GC's phases).
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -75,10 +77,13 @@ const API_NODE_FLAGS = (JSON.parse(readFileSync('package.json', 'utf8')) as { sc
   .split(/\s+/)
   .filter((word) => word.startsWith('--'));
 
+/** What both servers run with: npm start's flags, then `--node-flags` (comma-separated, for trying a V8 flag: a later flag wins). */
+const SERVER_NODE_FLAGS = [...API_NODE_FLAGS, ...(textArg('node-flags')?.split(',').filter((flag) => flag !== '') ?? [])];
+
 function startServer(mode: Mode, env: Record<string, string>): Promise<Server> {
   const server = script(__dirname, 'messaging-server');
   const child = fork(server.file, [mode], {
-    execArgv: ['--expose-gc', ...API_NODE_FLAGS, ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.local/profiles'] : []), ...server.execArgv],
+    execArgv: ['--expose-gc', ...SERVER_NODE_FLAGS, ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.local/profiles'] : []), ...server.execArgv],
     env: { ...process.env, ...env, ...(HEAP_PROFILE ? { BENCH_HEAP_PROFILE: '.local/profiles' } : {}) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -522,7 +527,7 @@ async function main(): Promise<void> {
       (b === null || Number.isNaN(b) || Number.isNaN(f) ? '' : ` ${(f / b).toFixed(2).padStart(7)}x`);
     console.log('');
     console.log(
-      `messaging benchmark: ${SOCKETS} sockets in pairs, ${IN_FLIGHT} in flight, fixed rate ${RATE}/s, ${SOCKETS}→${MAX_SOCKETS} idle sockets, hold ${HOLD_SECONDS} s; load figures over ${ROUNDS} round(s) (means; latency percentiles of all rounds' deliveries); servers run with ${API_NODE_FLAGS.join(' ') || 'no V8 flags'}`,
+      `messaging benchmark: ${SOCKETS} sockets in pairs, ${IN_FLIGHT} in flight, fixed rate ${RATE}/s, ${SOCKETS}→${MAX_SOCKETS} idle sockets, hold ${HOLD_SECONDS} s; load figures over ${ROUNDS} round(s) (means; latency percentiles of all rounds' deliveries); servers run with ${SERVER_NODE_FLAGS.join(' ') || 'no V8 flags'}`,
     );
     console.log(`${'figure'.padEnd(44)} ${'full path'.padStart(14)} ${'bare relay'.padStart(14)} ${'ratio'.padStart(8)}`);
     console.log(row('delivered messages/s at saturation', full.perSecond, bare.perSecond, '/s', 0));

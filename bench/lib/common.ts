@@ -23,8 +23,8 @@ export const arg = (name: string, fallback: number): number => {
   return found ? Number(found.split('=')[1]) : fallback;
 };
 
-/** `--name=value` from the command line as text, if given. */
-export const textArg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+/** `--name=value` from the command line as text, if given: everything after the first `=` (a value may hold `=` itself). */
+export const textArg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
