@@ -449,7 +449,7 @@ async function load(mode: Mode, env: Record<string, string>, pairs: Pair[]): Pro
 
 /**
  * The rounds' figures as one: percentiles of every round's latencies together, the largest of each
- * maximum (a field named …Max), the mean of every other figure.
+ * maximum (a field named …Max), the refused sends of all rounds, the mean of every other figure.
  */
 function combine(rounds: Load[]): Load {
   const merge = (values: Record<string, unknown>[]): Record<string, unknown> =>
@@ -459,7 +459,8 @@ function combine(rounds: Load[]): Load {
         if (typeof of[0] === 'object' && of[0] !== null && !Array.isArray(of[0])) return [key, merge(of as Record<string, unknown>[])];
         if (typeof of[0] !== 'number') return [key, of[0]];
         const numbers = of as number[];
-        return [key, key.endsWith('Max') ? Math.max(...numbers) : numbers.reduce((a, b) => a + b, 0) / numbers.length];
+        const sum = numbers.reduce((a, b) => a + b, 0);
+        return [key, key.endsWith('Max') ? Math.max(...numbers) : key === 'refused' ? sum : sum / numbers.length];
       }),
     );
   const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
@@ -554,7 +555,7 @@ async function main(): Promise<void> {
     console.log(row(`  of which JS heap in use`, full.heapPerSocketKiB, bare.heapPerSocketKiB, 'KiB', 1));
     console.log(row(`RSS growth over a ${HOLD_SECONDS} s idle hold`, full.holdGrowthPct, bare.holdGrowthPct, '%', 2));
     console.log(row(`  JS heap in use, growth over the hold`, full.heapHoldGrowthPct, bare.heapHoldGrowthPct, '%', 2));
-    console.log(`refused sends at saturation: full ${full.refused}, bare ${bare.refused}`);
+    console.log(`refused sends at saturation, all rounds: full ${full.refused}, bare ${bare.refused}`);
     // each round on its own, in the order run: a round whose relay drifted shows here, not only in the means
     for (let round = 0; round < ROUNDS; round++) {
       const [f, b] = [rounds.full[round], rounds.bare[round]];
