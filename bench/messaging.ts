@@ -479,6 +479,9 @@ async function memoryOf(mode: Mode, env: Record<string, string>, pairs: Pair[]):
   return onServer(mode, env, paired, (server, peers) => memory(mode, server, peers, paired));
 }
 
+/** The order of a load round: the bare relay first in even rounds (from 0), the full path first in odd ones. */
+const bareFirst = (round: number): boolean => round % 2 === 0;
+
 /** The bare relay's sockets name themselves; the full path's are the seeded users. */
 const benchPairs = (mode: Mode, pairs: Pair[]): Pair[] => (mode === 'bare' ? pairs.map((_, i) => ({ a: `a${i}`, b: `b${i}` })) : pairs);
 
@@ -514,7 +517,7 @@ async function main(): Promise<void> {
   try {
     const rounds: Record<Mode, Load[]> = { bare: [], full: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) rounds[mode].push(await load(mode, envs[mode], db.pairs));
+      for (const mode of bareFirst(round) ? modes : [...modes].reverse()) rounds[mode].push(await load(mode, envs[mode], db.pairs));
     }
     const memories: Partial<Record<Mode, Memory>> = {};
     for (const mode of modes) memories[mode] = await memoryOf(mode, envs[mode], db.pairs);
@@ -562,7 +565,7 @@ async function main(): Promise<void> {
       const side = (name: string, l: Load | undefined) =>
         l ? `${name} ${l.perSecond.toFixed(0)} /s, p99 ${l.p99.toFixed(2)} ms, ${l.server.scavenges} scavenges, ${l.server.markCompacts} mark-compacts` : `${name} —`;
       const ratio = f && b ? `; ${(f.perSecond / b.perSecond).toFixed(2)}x, p99 ${(f.p99 / b.p99).toFixed(2)}x` : '';
-      console.log(`round ${round + 1} (${round % 2 === 0 ? 'bare first' : 'full first'}): ${side('full', f)}; ${side('bare', b)}${ratio}`);
+      console.log(`round ${round + 1} (${bareFirst(round) ? 'bare first' : 'full first'}): ${side('full', f)}; ${side('bare', b)}${ratio}`);
     }
     console.log(`RSS samples (sockets:RSS): full ${full.samples.join(' ')}; bare ${bare.samples.join(' ')}`);
   } finally {

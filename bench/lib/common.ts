@@ -17,14 +17,14 @@ export function script(dir: string, name: string): { file: string; execArgv: str
   return compiled ? { file: join(dir, `${name}.js`), execArgv: [] } : { file: join(dir, `${name}.ts`), execArgv: ['-r', 'ts-node/register/transpile-only'] };
 }
 
-/** `--name=value` from the command line as a number, or the fallback. */
-export const arg = (name: string, fallback: number): number => {
-  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return found ? Number(found.split('=')[1]) : fallback;
-};
-
 /** `--name=value` from the command line as text, if given: everything after the first `=` (a value may hold `=` itself). */
 export const textArg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+/** `--name=value` from the command line as a number, or the fallback. */
+export const arg = (name: string, fallback: number): number => {
+  const text = textArg(name);
+  return text === undefined ? fallback : Number(text);
+};
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
