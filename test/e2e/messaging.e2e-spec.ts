@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
+import type request from 'supertest';
 import { UserKind } from '../../src/common/actor';
 import { ErrorCode } from '../../src/common/errors';
 import { AccessService } from '../../src/modules/access/access.service';
@@ -694,6 +695,135 @@ describe('messaging: ordered, exactly-once, authorised conversations', () => {
       expect((await t.http.delete(`/v1/children/${family.child.id}/blocks/${aunt.id}`).set(auth(family.guardian.token))).status).toBe(204);
       expect(await t.count('audit_events', `action = 'child.unblocked' AND child_id = $1`, [family.child.id])).toBe(1);
       expect((await t.http.post('/v1/conversations').set(auth(family.guardian.token)).send({ childId: family.child.id, memberIds: [aunt.id] })).status).toBe(201);
+    });
+  });
+  /**
+   * Every messaging route, asked by a stranger, an adult and a child of another family, the child's
+   * approved contact from outside the family (who is in the child's group thread, not the family
+   * thread) and, where the route is not theirs, the child and the family's adults: 404 when the
+   * resource is out of the caller's scope, 403 when it is visible but not theirs to act on; a refusal
+   * answers problem+json and writes nothing. Then the right person succeeds.
+   */
+  describe('refusal matrix', () => {
+    type Caller = 'stranger' | 'otherAdult' | 'otherChild' | 'contact' | 'child' | 'parent' | 'guardian';
+    interface Row {
+      name: string;
+      call: (token: string) => request.Test;
+      refused: Partial<Record<Caller, 403 | 404>>;
+      ok: [Caller, number];
+    }
+
+    let family: TestFamily;
+    let callers: Record<Caller, Holder>;
+    let ids: { thread: string; message: string; media: string; blocked: string };
+
+    beforeAll(async () => {
+      let other: TestFamily;
+      let stranger: TestUser;
+      [family, other, stranger] = await Promise.all([givenFamily(t), givenFamily(t), givenAdult(t)]);
+      const [aunt, uncle] = [await givenContact(family, '姑姑'), await givenContact(family, '舅舅')];
+      await givenGroup(family, [aunt]);
+      callers = { stranger, otherAdult: other.parent, otherChild: other.child, contact: aunt, child: family.child, parent: family.parent, guardian: family.guardian };
+      const thread = await familyThread(family);
+      const media = await t.http.post(`/v1/conversations/${thread}/media`).set(auth(family.parent.token)).set('content-type', 'image/png').send(PNG);
+      expect(media.status).toBe(201);
+      const message = await sendRest(family.parent, thread, { kind: 'image', mediaId: media.body.mediaId, body: '工地' });
+      expect(message.status).toBe(201);
+      ids = { thread, message: message.body.id, media: media.body.mediaId, blocked: uncle.id };
+    });
+
+    const outsiders = { stranger: 404, otherAdult: 404, otherChild: 404 } as const;
+    const notInThread = { ...outsiders, contact: 404 } as const;
+    const thread = () => `/v1/conversations/${ids.thread}`;
+    const child = () => `/v1/children/${family.child.id}`;
+    const rows: Row[] = [
+      // the list is scoped by the caller (an outsider's is empty: see 'a stranger and another family see no conversation')
+      { name: 'GET /v1/conversations', call: (token) => t.http.get('/v1/conversations').set(auth(token)), refused: {}, ok: ['child', 200] },
+      {
+        name: 'POST /v1/conversations',
+        call: (token) => t.http.post('/v1/conversations').set(auth(token)).send({ childId: family.child.id, memberIds: [callers.contact.id], title: '第二个群' }),
+        refused: { ...notInThread, child: 403 },
+        ok: ['parent', 201],
+      },
+      { name: 'GET /v1/conversations/:id', call: (token) => t.http.get(thread()).set(auth(token)), refused: notInThread, ok: ['child', 200] },
+      { name: 'GET /v1/conversations/:id/messages', call: (token) => t.http.get(`${thread()}/messages`).set(auth(token)), refused: notInThread, ok: ['child', 200] },
+      {
+        name: 'POST /v1/conversations/:id/messages',
+        call: (token) => t.http.post(`${thread()}/messages`).set(auth(token)).send({ kind: 'text', clientMsgId: clientId('matrix'), body: '你好' }),
+        refused: notInThread,
+        ok: ['child', 201],
+      },
+      {
+        name: 'POST /v1/conversations/:id/read',
+        call: (token) => t.http.post(`${thread()}/read`).set(auth(token)).send({ upToSeq: 1 }),
+        refused: notInThread,
+        ok: ['child', 200],
+      },
+      {
+        name: 'POST /v1/conversations/:id/media',
+        call: (token) => t.http.post(`${thread()}/media`).set(auth(token)).set('content-type', 'image/png').send(PNG),
+        refused: notInThread,
+        ok: ['guardian', 201],
+      },
+      { name: 'GET /v1/media/:id', call: (token) => t.http.get(`/v1/media/${ids.media}`).set(auth(token)), refused: notInThread, ok: ['child', 200] },
+      {
+        name: 'POST /v1/messages/:id/report',
+        call: (token) => t.http.post(`/v1/messages/${ids.message}/report`).set(auth(token)).send({ reason: '不合适' }),
+        refused: notInThread,
+        ok: ['child', 201],
+      },
+      // a message is its sender's to retract
+      {
+        name: 'POST /v1/messages/:id/retract',
+        call: (token) => t.http.post(`/v1/messages/${ids.message}/retract`).set(auth(token)),
+        refused: { ...notInThread, child: 403, guardian: 403 },
+        ok: ['parent', 200],
+      },
+      // the child's threads are for its guardians to watch
+      {
+        name: 'GET /v1/children/:id/conversations',
+        call: (token) => t.http.get(`${child()}/conversations`).set(auth(token)),
+        refused: { ...notInThread, child: 403, parent: 403 },
+        ok: ['guardian', 200],
+      },
+      { name: 'GET /v1/children/:id/blocks', call: (token) => t.http.get(`${child()}/blocks`).set(auth(token)), refused: notInThread, ok: ['child', 200] },
+      {
+        name: 'POST /v1/children/:id/blocks',
+        call: (token) => t.http.post(`${child()}/blocks`).set(auth(token)).send({ userId: ids.blocked }),
+        refused: notInThread,
+        ok: ['child', 201],
+      },
+      // lifting a block is the guardian's decision (after the row above)
+      {
+        name: 'DELETE /v1/children/:id/blocks/:userId',
+        call: (token) => t.http.delete(`${child()}/blocks/${ids.blocked}`).set(auth(token)),
+        refused: { ...notInThread, child: 403, parent: 403 },
+        ok: ['guardian', 204],
+      },
+    ];
+
+    it.each(rows.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
+      const before = await t.snapshot();
+      for (const [caller, status] of Object.entries(row.refused) as [Caller, number][]) {
+        const res = await row.call(callers[caller].token);
+        expect({ caller, status: res.status }).toEqual({ caller, status });
+        expect(res.headers['content-type']).toContain('application/problem+json');
+      }
+      expect(await t.snapshot()).toEqual(before);
+      const [caller, status] = row.ok;
+      const res = await row.call(callers[caller].token);
+      expect({ caller, status: res.status, body: res.status === status ? undefined : res.body }).toEqual({ caller, status, body: undefined });
+    });
+
+    it('every messaging route of the OpenAPI document is in the matrix', async () => {
+      const doc = (await t.http.get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+      const ours = Object.entries(doc.paths)
+        .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
+        .filter((route) => /\/v1\/(conversations|messages|media)|\/v1\/children\/\{childId\}\/(conversations|blocks)/.test(route))
+        .map((route) => route.replace(/\{(conversationId|messageId|mediaId|childId)\}/g, ':id').replace('{userId}', ':userId'));
+      expect(ours.length).toBeGreaterThanOrEqual(rows.length);
+      const covered = new Set(rows.map((row) => row.name));
+      expect(ours.filter((route) => !covered.has(route))).toEqual([]);
     });
   });
 });
