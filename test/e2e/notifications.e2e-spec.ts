@@ -66,7 +66,7 @@ describe('notifications: preferences, quiet hours, socket then SMS, presence', (
       // read after the state: a job fetched while still active carries no return value
       return (await deliveries().getJob(jobId))!.returnvalue as DeliveryOutcome;
     }, timeoutMs);
-  const online = async (user: TestUser, node: TestApp = t): Promise<Socket> => {
+  const online = async (user: { id: string; token: string }, node: TestApp = t): Promise<Socket> => {
     const socket = await connectAs(node, user.token);
     sockets.push(socket);
     await eventually(async () => expect(await presence().isOnline(user.id)).toBe(true));
@@ -294,14 +294,17 @@ describe('notifications: preferences, quiet hours, socket then SMS, presence', (
   });
 
   describe('receipts and reads', () => {
-    it('marks my own notification read (and received) once; someone else gets 404 and changes nothing', async () => {
-      const [owner, stranger] = await Promise.all([givenAdult(t), givenAdult(t)]);
+    it('marks my own notification read (and received) once; anyone else (a stranger, my family, its child, another family) gets 404 and changes nothing', async () => {
+      const [family, other, stranger] = await Promise.all([givenFamily(t), givenFamily(t), givenAdult(t)]);
+      const owner = family.parent;
       const id = await notify(owner);
       await t.settle();
 
-      const refused = await t.http.post(`/v1/notifications/${id}/read`).set(auth(stranger.token));
-      expect(refused.status).toBe(404);
-      expect(refused.headers['content-type']).toContain('application/problem+json');
+      for (const who of [stranger, family.guardian, family.child, other.parent]) {
+        const refused = await t.http.post(`/v1/notifications/${id}/read`).set(auth(who.token));
+        expect({ who: who.id, status: refused.status }).toEqual({ who: who.id, status: 404 });
+        expect(refused.headers['content-type']).toContain('application/problem+json');
+      }
       expect(await rowOf(id)).toMatchObject({ delivered_at: null, read_at: null });
       expect((await t.http.post(`/v1/notifications/${randomUUID()}/read`).set(auth(owner.token))).status).toBe(404);
       expect((await t.http.post(`/v1/notifications/not-a-uuid/read`).set(auth(owner.token))).status).toBe(400);
@@ -314,11 +317,13 @@ describe('notifications: preferences, quiet hours, socket then SMS, presence', (
     });
 
     it('accepts a socket receipt only from the notification user, with a valid payload', async () => {
-      const [owner, stranger] = await Promise.all([givenAdult(t), givenAdult(t)]);
-      const id = await notify(owner);
+      const [family, other, stranger] = await Promise.all([givenFamily(t), givenFamily(t), givenAdult(t)]);
+      const id = await notify(family.parent);
+      for (const who of [stranger, family.guardian, family.child, other.parent]) {
+        const refused = await emitWithAck<{ ok: false; error: { status: number } }>(await online(who), 'notification:received', { id });
+        expect({ who: who.id, refused }).toMatchObject({ who: who.id, refused: { ok: false, error: { status: 404 } } });
+      }
       const socket = await online(stranger);
-      const refused = await emitWithAck<{ ok: false; error: { status: number } }>(socket, 'notification:received', { id });
-      expect(refused).toMatchObject({ ok: false, error: { status: 404 } });
       expect((await emitWithAck<{ ok: false; error: { status: number } }>(socket, 'notification:received', { id: 'nope' })).error.status).toBe(400);
       expect((await emitWithAck<{ ok: false; error: { status: number } }>(socket, 'notification:received', { id, extra: 1 })).error.status).toBe(400);
       expect((await rowOf(id)).delivered_at).toBeNull();

@@ -11,7 +11,7 @@ import { TestApp, eventually } from '../helpers/app';
 import { connectAs, waitForEvent } from '../helpers/sockets';
 import { OwnRedis } from '../helpers/own-redis';
 import { WorkerProcess } from '../helpers/worker-process';
-import { auth, givenFamily, givenWeeklyCall, TestFamily } from '../factories';
+import { auth, givenAdult, givenFamily, givenWeeklyCall, TestFamily } from '../factories';
 
 /** Sunday 19:30 in Shanghai: the popular slot. */
 const FIRST_START = new Date('2026-11-29T11:30:00Z');
@@ -107,7 +107,15 @@ describe('reminders: once, on time, or not at all', () => {
     const visible = await t.http.get(`/v1/calls/${occurrenceId}/reminders`).set(auth(family.guardian.token));
     expect(visible.status).toBe(200);
     expect(visible.body.filter((r: { state: string }) => r.state === 'sent')).toHaveLength(2);
-    expect((await t.http.get(`/v1/calls/${occurrenceId}/reminders`).set(auth(family.child.token))).status).toBe(403);
+    // the child is refused (403); a stranger and another family do not see the call (404); nothing changes
+    const [other, stranger] = await Promise.all([givenFamily(t), givenAdult(t)]);
+    const before = await t.snapshot();
+    for (const [who, status] of [[family.child, 403], [stranger, 404], [other.parent, 404], [other.guardian, 404], [other.child, 404]] as const) {
+      const refused = await t.http.get(`/v1/calls/${occurrenceId}/reminders`).set(auth(who.token));
+      expect({ who: who.id, status: refused.status }).toEqual({ who: who.id, status });
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+    }
+    expect(await t.snapshot()).toEqual(before);
   });
 
   it('sends nothing stale for a call skipped before its reminder is due', async () => {
