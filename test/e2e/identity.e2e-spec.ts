@@ -1,6 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { TestApp, eventually } from '../helpers/app';
-import { connectAs, emitWithAck } from '../helpers/sockets';
+import { RealtimePublisher } from '../../src/infra/realtime/realtime.publisher';
+import { connectAs, emitWithAck, waitForEvent } from '../helpers/sockets';
 import { aPhone, auth, givenAdult, givenChildProfile, givenFamily, givenFamilyOf, givenPairedDevice, PASSWORD } from '../factories';
 
 describe('identity: accounts, tokens and child devices', () => {
@@ -288,8 +289,17 @@ describe('identity: accounts, tokens and child devices', () => {
     });
 
     it('reaches a user in their room through the publisher, and closes the socket on logout', async () => {
-      const user = await givenAdult(t);
-      const socket = await connectAs(t, user.token);
+      const [user, other] = await Promise.all([givenAdult(t), givenAdult(t)]);
+      const [socket, otherSocket] = await Promise.all([connectAs(t, user.token), connectAs(t, other.token)]);
+      const seenByOther: unknown[] = [];
+      otherSocket.on('notification', (data: unknown) => seenByOther.push(data));
+      const received = waitForEvent<{ hello: string }>(socket, 'notification');
+      t.app.get(RealtimePublisher).toUser(user.id, 'notification', { hello: '你好' });
+      expect(await received).toEqual({ hello: '你好' });
+      // a round trip on the other socket after the emit: it would have had the event by now
+      expect(await emitWithAck(otherSocket, 'session:ping', {})).toMatchObject({ ok: true });
+      expect(seenByOther).toEqual([]);
+      otherSocket.close();
       const closed = new Promise((resolve) => socket.once('disconnect', resolve));
       await t.http.post('/v1/auth/logout').set(auth(user.token)).expect(204);
       await closed;
