@@ -3,12 +3,16 @@ import { auth, givenAdult, givenClass, givenFamily, TestFamily, TestUser } from 
 
 /**
  * No response ever contains a password hash, a token or code hash, an issued one-time code, or
- * another user's phone or email: every GET in the OpenAPI document, as every kind of caller.
+ * another user's phone or email: every GET in the OpenAPI document, as every kind of caller. And
+ * every GET that names one of a family's things (a child, the family, its class, a device...) is
+ * refused (403 or 404) to a stranger and to another family's adult and child.
  */
 describe('exposure: nothing secret or personal leaks from any GET', () => {
   let t: TestApp;
   let family: TestFamily;
   let other: TestFamily;
+  /** A family in no class of this one's. */
+  let outside: TestFamily;
   let teacher: TestUser;
   let stranger: TestUser;
   let ids: Record<string, string>;
@@ -16,7 +20,7 @@ describe('exposure: nothing secret or personal leaks from any GET', () => {
 
   beforeAll(async () => {
     t = await TestApp.start();
-    [family, other, stranger] = await Promise.all([givenFamily(t), givenFamily(t), givenAdult(t)]);
+    [family, other, outside, stranger] = await Promise.all([givenFamily(t), givenFamily(t), givenFamily(t), givenAdult(t)]);
     const klass = await givenClass(t, [family, other]);
     teacher = klass.teacher;
     pairingCode = (await t.http.post(`/v1/children/${family.child.id}/pairing-codes`).set(auth(family.guardian.token))).body.code;
@@ -27,11 +31,21 @@ describe('exposure: nothing secret or personal leaks from any GET', () => {
 
   it('holds for every GET route and every caller', async () => {
     const doc = (await t.http.get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
-    const routes = Object.entries(doc.paths)
-      .filter(([, ops]) => 'get' in ops)
-      .map(([path]) => path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? ids[`${name}Id`] ?? family.child.id))
-      .filter((path) => !path.startsWith('/docs') && path !== '/metrics');
+    const templates = Object.entries(doc.paths)
+      .filter(([path, ops]) => 'get' in ops && !path.startsWith('/docs') && path !== '/metrics')
+      .map(([path]) => path);
+    const fill = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? ids[`${name}Id`] ?? family.child.id);
+    const routes = templates.map(fill);
     expect(routes.length).toBeGreaterThan(5);
+    // every GET that names one of the family's things is refused to those outside it
+    const named = templates.filter((path) => path.includes('{')).map(fill);
+    expect(named.length).toBeGreaterThan(5);
+    for (const outsider of [stranger, outside.guardian, outside.child]) {
+      for (const route of named) {
+        const { status } = await t.http.get(route).set(auth(outsider.token));
+        expect({ route, outsider: outsider.id, refused: status === 403 || status === 404 }).toEqual({ route, outsider: outsider.id, refused: true });
+      }
+    }
 
     const users = await t.query<{ id: string; phone: string | null; email: string | null }>(`SELECT id, phone, email FROM users`);
     const hashes = [
