@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
 import { SchedulingProcessor } from '../../src/modules/scheduling/scheduling.processor';
 import { TestApp } from '../helpers/app';
 import { auth, givenAdult, givenClass, givenFamily, givenWeeklyCall, refreshed, TestFamily } from '../factories';
@@ -99,18 +101,40 @@ describe('missed calls, make-up calls, connection summary and the weekly digest'
     await t.query(`UPDATE call_occurrences SET state = 'completed', completed_at = starts_at + interval '25 minutes', talked_seconds = 1500 WHERE id = $1`, [calls[1].id]);
     await t.query(`UPDATE call_occurrences SET state = 'missed', missed_at = ends_at WHERE id = $1`, [calls[2].id]);
     t.clock.set(new Date(new Date(calls[2].starts_at).getTime() + 60 * MINUTE));
-    const [parent, child] = [await refreshed(t, family.parent), await refreshed(t, family.child)];
+    const [parent, guardian, child] = [await refreshed(t, family.parent), await refreshed(t, family.guardian), await refreshed(t, family.child)];
+    const summary = async () => {
+      const res = await t.http.get(`/v1/children/${family.child.id}/connection-summary`).set(auth(parent.token));
+      expect(res.status).toBe(200);
+      return res.body;
+    };
 
-    const res = await t.http.get(`/v1/children/${family.child.id}/connection-summary`).set(auth(parent.token));
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({
+    // calls[0] began 7 days and an hour ago, out of the last 7 days. The weeks run Monday to Sunday in
+    // Shanghai: with calls on Sunday, Wednesday, Sunday, the current week has the Wednesday call and
+    // the last week the first Sunday's (2 weeks); with Wednesday, Sunday, Wednesday both calls were in
+    // the last week and the current one has none yet, which does not break the streak (1 week).
+    const firstOnSunday = DateTime.fromJSDate(calls[0].starts_at, { zone: 'Asia/Shanghai' }).weekday === 7;
+    expect(await summary()).toEqual({
       childId: family.child.id,
       lastContactAt: new Date(new Date(calls[1].starts_at).getTime() + 25 * MINUTE).toISOString(),
-      last7Days: expect.objectContaining({ callsMissed: 1 }),
+      last7Days: { callsCompleted: 1, callsMissed: 1, minutesTalked: 25 },
       last30Days: { callsCompleted: 2, callsMissed: 1, minutesTalked: 45 },
-      weeklyStreak: expect.any(Number),
+      weeklyStreak: firstOnSunday ? 2 : 1,
     });
-    expect(res.body.weeklyStreak).toBeGreaterThanOrEqual(1);
+
+    // a message between the child and a parent is contact too; the guardian's, at home with the child, is not
+    const thread = (await t.http.get('/v1/conversations').set(auth(parent.token))).body.items[0].id as string;
+    const post = (who: { token: string }, body: string) =>
+      t.http.post(`/v1/conversations/${thread}/messages`).set(auth(who.token)).send({ kind: 'text', clientMsgId: randomUUID(), body }).expect(201);
+    t.clock.advance(MINUTE);
+    await post(parent, '今天作业写完了吗');
+    const parentWrote = t.clock.now().toISOString();
+    expect((await summary()).lastContactAt).toBe(parentWrote);
+    t.clock.advance(MINUTE);
+    await post(guardian, '他在写');
+    expect((await summary()).lastContactAt).toBe(parentWrote);
+    t.clock.advance(MINUTE);
+    await post(child, '写完了！');
+    expect((await summary()).lastContactAt).toBe(t.clock.now().toISOString());
 
     const stranger = await givenAdult(t);
     expect((await t.http.get(`/v1/children/${family.child.id}/connection-summary`).set(auth(stranger.token))).status).toBe(404);

@@ -22,7 +22,8 @@ export interface ConnectionSummary {
 
 /**
  * How connected a child is: what protects left-behind children is regular contact, so the family
- * sees it plainly. Last contact also counts family messages once messaging exists (issue 4).
+ * sees it plainly. Contact is a completed call, or a message between the child and its parents (one
+ * the child sent, or one a parent sent to a conversation the child is in).
  */
 @Injectable()
 export class ConnectionSummaryService {
@@ -50,14 +51,31 @@ export class ConnectionSummaryService {
       return { callsCompleted: row.completed, callsMissed: row.missed, minutesTalked: Math.round(row.seconds / 60) };
     };
     const [[last], completed, [zone]] = await Promise.all([
-      this.dataSource.query(`SELECT max(completed_at) AS at FROM call_occurrences WHERE child_id = $1 AND state = 'completed'`, [childId]),
+      // the newest of the last completed call and, per conversation of the child, its newest message
+      // from the child or a parent (read backwards along the seq index)
+      this.dataSource.query(
+        `SELECT greatest(
+                  (SELECT max(completed_at) FROM call_occurrences WHERE child_id = $1 AND state = 'completed'),
+                  (SELECT max(latest.created_at)
+                     FROM conversation_members cm
+                     CROSS JOIN LATERAL (
+                       SELECT m.created_at FROM messages m
+                        WHERE m.conversation_id = cm.conversation_id AND m.kind <> 'system'
+                          AND (m.sender_id = $1 OR m.sender_id IN (SELECT fm.user_id FROM children c JOIN family_members fm ON fm.family_id = c.family_id
+                                                                      WHERE c.user_id = $1 AND fm.role = 'parent'))
+                        ORDER BY m.seq DESC LIMIT 1) latest
+                    WHERE cm.user_id = $1)) AS at`,
+        [childId],
+      ),
       this.dataSource.query(
         `SELECT starts_at FROM call_occurrences WHERE child_id = $1 AND state = 'completed' AND starts_at < $2 ORDER BY starts_at DESC LIMIT 520`,
         [childId, now],
       ),
-      this.dataSource.query(`SELECT coalesce((SELECT time_zone FROM call_occurrences WHERE child_id = $1 ORDER BY starts_at DESC LIMIT 1), 'Asia/Shanghai') AS tz`, [
-        childId,
-      ]),
+      // the household's zone: its latest call's, or the child's own before it has any
+      this.dataSource.query(
+        `SELECT coalesce((SELECT time_zone FROM call_occurrences WHERE child_id = $1 ORDER BY starts_at DESC LIMIT 1), u.time_zone) AS tz FROM users u WHERE u.id = $1`,
+        [childId],
+      ),
     ]);
     return {
       childId,

@@ -17,7 +17,7 @@ export class PeriodSummaryResponse implements PeriodSummary {
 export class ConnectionSummaryResponse implements ConnectionSummary {
   @ApiProperty({ format: 'uuid' })
   childId: string;
-  @ApiProperty({ format: 'date-time', type: String, nullable: true })
+  @ApiProperty({ format: 'date-time', type: String, nullable: true, description: 'The last completed call, or message between the child and a parent' })
   lastContactAt: string | null;
   @ApiProperty({ type: PeriodSummaryResponse })
   last7Days: PeriodSummaryResponse;

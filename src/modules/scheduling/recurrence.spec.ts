@@ -172,7 +172,11 @@ describe('firstOverlap', () => {
   const clash = (a: WeeklyRule, b: WeeklyRule) => firstOverlap(expand(a, from, to), expand(b, from, to));
 
   it('finds plans that share a moment, and not ones that only touch', () => {
-    expect(clash(plan({}), plan({ startTime: '19:45' }))).toBeDefined();
+    // the first Sunday of the range, 19:30 and 19:45 in Shanghai
+    expect(clash(plan({}), plan({ startTime: '19:45' }))).toMatchObject([
+      { startsAt: new Date('2026-06-07T11:30:00Z'), endsAt: new Date('2026-06-07T12:00:00Z') },
+      { startsAt: new Date('2026-06-07T11:45:00Z'), endsAt: new Date('2026-06-07T12:15:00Z') },
+    ]);
     expect(clash(plan({}), plan({ startTime: '20:00' }))).toBeUndefined();
     expect(clash(plan({}), plan({ startTime: '19:00' }))).toBeUndefined();
     expect(clash(plan({}), plan({ daysOfWeek: [1] }))).toBeUndefined();
@@ -180,7 +184,10 @@ describe('firstOverlap', () => {
 
   it('compares instants, so plans kept in different zones are compared correctly', () => {
     // 19:30 in Shanghai is 13:30 in Berlin during summer time
-    expect(clash(plan({}), plan({ timeZone: 'Europe/Berlin', startTime: '13:40' }))).toBeDefined();
+    expect(clash(plan({}), plan({ timeZone: 'Europe/Berlin', startTime: '13:40' }))).toMatchObject([
+      { startsAt: new Date('2026-06-07T11:30:00Z') },
+      { startsAt: new Date('2026-06-07T11:40:00Z'), endsAt: new Date('2026-06-07T12:10:00Z') },
+    ]);
     expect(clash(plan({}), plan({ timeZone: 'Europe/Berlin', startTime: '19:30' }))).toBeUndefined();
   });
 });
