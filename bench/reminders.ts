@@ -545,6 +545,10 @@ async function main(): Promise<number> {
   const env: Record<string, string> = {
     ...SECRETS,
     NODE_ENV: 'production',
+    // production requires an SMS gateway; the bench's families take notifications on the socket only,
+    // so none is sent (one that were would fail on this closed port and show in the failures)
+    SMS_GATEWAY_URL: 'http://127.0.0.1:9/sms',
+    SMS_GATEWAY_SECRET: 'bench-sms-gateway-secret',
     DATABASE_URL: dbUrl,
     REDIS_URL: base.redisUrl,
     REDIS_PREFIX: prefix,

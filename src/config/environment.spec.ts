@@ -30,6 +30,15 @@ describe('environment validation', () => {
   it('requires the secrets', () => {
     expect(() => validateEnvironment({ DATABASE_URL: valid.DATABASE_URL, REDIS_URL: valid.REDIS_URL })).toThrow(/JWT_SECRET[\s\S]*CODE_PEPPER/);
   });
+
+  it('requires an SMS gateway in production, and its secret with it anywhere', () => {
+    expect(() => validateEnvironment({ ...valid, NODE_ENV: 'production' })).toThrow(/SMS_GATEWAY_URL is required in production/);
+    expect(() => validateEnvironment({ ...valid, SMS_GATEWAY_URL: 'https://sms.example.com/send' })).toThrow(/SMS_GATEWAY_SECRET is required with SMS_GATEWAY_URL/);
+    const sms = { SMS_GATEWAY_URL: 'https://sms.example.com/send', SMS_GATEWAY_SECRET: 's'.repeat(16) };
+    expect(validateEnvironment({ ...valid, NODE_ENV: 'production', ...sms })).toMatchObject(sms);
+    // elsewhere, SMS are only logged without one
+    expect(validateEnvironment(valid).SMS_GATEWAY_URL).toBeUndefined();
+  });
 });
 
 describe('.env.example', () => {

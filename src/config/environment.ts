@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsDefined,
   IsEnum,
   IsIn,
   IsInt,
@@ -104,13 +105,15 @@ export class EnvironmentVariables {
   @Min(2, { message: 'PASSWORD_TIME_COST must be at least 2' })
   PASSWORD_TIME_COST = 2;
 
-  @IsOptional()
+  /** Required in production: without it SMS are only written to the log, and the elderly guardians' reminders would not leave. */
+  @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === NodeEnv.Production || env.SMS_GATEWAY_URL !== undefined)
+  @IsDefined({ message: 'SMS_GATEWAY_URL is required in production (without it SMS are only logged, never sent)' })
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   SMS_GATEWAY_URL?: string;
 
-  @IsOptional()
-  @IsString()
-  @MinLength(16)
+  @ValidateIf((env: EnvironmentVariables) => env.SMS_GATEWAY_URL !== undefined)
+  @IsString({ message: 'SMS_GATEWAY_SECRET is required with SMS_GATEWAY_URL' })
+  @MinLength(16, { message: 'SMS_GATEWAY_SECRET must be at least 16 characters' })
   SMS_GATEWAY_SECRET?: string;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
