@@ -20,4 +20,8 @@ describe('password policy', () => {
     expect(await new PasswordHasher({ memoryCost: 19456, timeCost: 2 }).verify(hash, 'Tea-garden-Hangzhou-42')).toBe(true);
     expect(await new PasswordHasher({ memoryCost: 19456, timeCost: 2 }).verify(hash, 'tea-garden-Hangzhou-42')).toBe(false);
   });
+
+  it('does not take a hash it cannot read for a wrong password', async () => {
+    await expect(new PasswordHasher({ memoryCost: 19456, timeCost: 2 }).verify('$argon2id$v=19$broken', 'Tea-garden-Hangzhou-42')).rejects.toThrow();
+  });
 });

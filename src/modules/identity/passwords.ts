@@ -37,11 +37,8 @@ export class PasswordHasher {
     return argon2.hash(password, { type: argon2.argon2id, memoryCost: this.cost.memoryCost, timeCost: this.cost.timeCost, parallelism: 1 });
   }
 
-  async verify(hash: string, password: string): Promise<boolean> {
-    try {
-      return await argon2.verify(hash, password);
-    } catch {
-      return false;
-    }
+  /** Whether the password matches. A stored hash argon2 cannot read is a fault of ours, not a wrong password: it throws. */
+  verify(hash: string, password: string): Promise<boolean> {
+    return argon2.verify(hash, password);
   }
 }
