@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { eventually, TestApp } from '../helpers/app';
+import { itRefusesEachRow, RefusalRow, uncoveredRoutes } from '../helpers/refusal-matrix';
 import { connectAs, waitForEvent } from '../helpers/sockets';
 import {
   aPhone,
@@ -683,12 +684,7 @@ describe('families: care circles, children, contacts and the child’s data righ
    */
   describe('refusal matrix', () => {
     type Caller = 'stranger' | 'otherAdult' | 'otherChild' | 'child' | 'parent' | 'teacher' | 'guardian' | 'newcomer';
-    interface Row {
-      name: string;
-      call: (token: string) => request.Test;
-      refused: Partial<Record<Caller, 403 | 404>>;
-      ok: [Caller, number];
-    }
+    type Row = RefusalRow<Caller>;
 
     let family: TestFamily;
     let other: TestFamily;
@@ -800,18 +796,7 @@ describe('families: care circles, children, contacts and the child’s data righ
       { name: 'DELETE /v1/children/:id', call: (token) => t.http.delete(child()).set(auth(token)), refused: controlsOnly, ok: ['guardian', 204] },
     ];
 
-    it.each(rows.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
-      const before = await t.snapshot();
-      for (const [caller, status] of Object.entries(row.refused) as [Caller, number][]) {
-        const res = await row.call(callers[caller].token);
-        expect({ caller, status: res.status }).toEqual({ caller, status });
-        expect(res.headers['content-type']).toContain('application/problem+json');
-      }
-      expect(await t.snapshot()).toEqual(before);
-      const [caller, status] = row.ok;
-      const res = await row.call(callers[caller].token);
-      expect({ caller, status: res.status, body: res.status === status ? undefined : res.body }).toEqual({ caller, status, body: undefined });
-    });
+    itRefusesEachRow(() => t, () => callers, rows);
 
     it('lists to outsiders none of the family', async () => {
       for (const caller of ['stranger', 'otherAdult', 'otherChild', 'teacher'] as const) {
@@ -821,13 +806,9 @@ describe('families: care circles, children, contacts and the child’s data righ
     });
 
     it('every families route of the OpenAPI document is in the matrix', async () => {
-      const doc = (await t.http.get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
-      const ours = Object.entries(doc.paths)
-        .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
-        .filter((route) => /\/v1\/(families|invitations|contact-requests)|\/v1\/children\/\{childId\}(\/(contacts|contact-requests|audit|export).*)?$/.test(route))
-        .map((route) => route.replace(/\{(familyId|childId|requestId)\}/g, ':id').replace('{userId}', ':userId').replace('{code}', ':code'));
-      const covered = new Set(rows.map((row) => row.name.replace(/ \(.*\)$/, '')));
-      expect(ours.filter((route) => !covered.has(route))).toEqual([]);
+      const families = /\/v1\/(families|invitations|contact-requests)|\/v1\/children\/\{childId\}(\/(contacts|contact-requests|audit|export).*)?$/;
+      const name = (route: string) => route.replace(/\{(familyId|childId|requestId)\}/g, ':id').replace('{userId}', ':userId').replace('{code}', ':code');
+      expect(await uncoveredRoutes(t, families, name, rows)).toEqual([]);
     });
   });
 });

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import type request from 'supertest';
 import { UserKind } from '../../src/common/actor';
 import { ErrorCode } from '../../src/common/errors';
 import { AccessService } from '../../src/modules/access/access.service';
@@ -11,6 +10,7 @@ import { MessageKind } from '../../src/modules/messaging/message.entity';
 import { MessagesRepository, SendInput } from '../../src/modules/messaging/messages.repository';
 import { SOCKET_EVENTS_PER_SECOND } from '../../src/infra/realtime/realtime-io.adapter';
 import { eventually, TestApp } from '../helpers/app';
+import { itRefusesEachRow, RefusalRow, uncoveredRoutes } from '../helpers/refusal-matrix';
 import { connectAs, emitWithAck, waitForEvent } from '../helpers/sockets';
 import { auth, givenAdult, givenFamily, TestFamily, TestUser } from '../factories';
 
@@ -706,12 +706,7 @@ describe('messaging: ordered, exactly-once, authorised conversations', () => {
    */
   describe('refusal matrix', () => {
     type Caller = 'stranger' | 'otherAdult' | 'otherChild' | 'contact' | 'child' | 'parent' | 'guardian';
-    interface Row {
-      name: string;
-      call: (token: string) => request.Test;
-      refused: Partial<Record<Caller, 403 | 404>>;
-      ok: [Caller, number];
-    }
+    type Row = RefusalRow<Caller>;
 
     let family: TestFamily;
     let callers: Record<Caller, Holder>;
@@ -802,28 +797,12 @@ describe('messaging: ordered, exactly-once, authorised conversations', () => {
       },
     ];
 
-    it.each(rows.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
-      const before = await t.snapshot();
-      for (const [caller, status] of Object.entries(row.refused) as [Caller, number][]) {
-        const res = await row.call(callers[caller].token);
-        expect({ caller, status: res.status }).toEqual({ caller, status });
-        expect(res.headers['content-type']).toContain('application/problem+json');
-      }
-      expect(await t.snapshot()).toEqual(before);
-      const [caller, status] = row.ok;
-      const res = await row.call(callers[caller].token);
-      expect({ caller, status: res.status, body: res.status === status ? undefined : res.body }).toEqual({ caller, status, body: undefined });
-    });
+    itRefusesEachRow(() => t, () => callers, rows);
 
     it('every messaging route of the OpenAPI document is in the matrix', async () => {
-      const doc = (await t.http.get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
-      const ours = Object.entries(doc.paths)
-        .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
-        .filter((route) => /\/v1\/(conversations|messages|media)|\/v1\/children\/\{childId\}\/(conversations|blocks)/.test(route))
-        .map((route) => route.replace(/\{(conversationId|messageId|mediaId|childId)\}/g, ':id').replace('{userId}', ':userId'));
-      expect(ours.length).toBeGreaterThanOrEqual(rows.length);
-      const covered = new Set(rows.map((row) => row.name));
-      expect(ours.filter((route) => !covered.has(route))).toEqual([]);
+      const messaging = /\/v1\/(conversations|messages|media)|\/v1\/children\/\{childId\}\/(conversations|blocks)/;
+      const name = (route: string) => route.replace(/\{(conversationId|messageId|mediaId|childId)\}/g, ':id').replace('{userId}', ':userId');
+      expect(await uncoveredRoutes(t, messaging, name, rows)).toEqual([]);
     });
   });
 });
