@@ -470,8 +470,9 @@ describe('notifications: preferences, quiet hours, socket then SMS, presence', (
       // the window ends after 22:00: the SMS would wake them, so it waits for the morning
       t.clock.set(new Date('2030-01-15T22:00:30+08:00'));
       expect(await outcomeOf(`notif-fb-${id}`)).toBe(DeliveryOutcome.Postponed);
-      const later = await deliveries().getJob(`notif-fb-${id}-at-${new Date('2030-01-16T07:00:00+08:00').getTime()}`);
-      expect(await later?.getState()).toBe('delayed');
+      // the postponed job leaves through the outbox, after the postponing job completed
+      const later = `notif-fb-${id}-at-${new Date('2030-01-16T07:00:00+08:00').getTime()}`;
+      await eventually(async () => expect(await (await deliveries().getJob(later))?.getState()).toBe('delayed'));
       expect(smsFor(id)).toHaveLength(0);
       expect((await attemptsOf(id)).map((a) => a.channel)).toEqual(['socket']);
     });
