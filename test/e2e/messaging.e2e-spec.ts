@@ -697,6 +697,7 @@ describe('messaging: ordered, exactly-once, authorised conversations', () => {
       expect((await t.http.post('/v1/conversations').set(auth(family.guardian.token)).send({ childId: family.child.id, memberIds: [aunt.id] })).status).toBe(201);
     });
   });
+
   /**
    * Every messaging route, asked by a stranger, an adult and a child of another family, the child's
    * approved contact from outside the family (who is in the child's group thread, not the family
