@@ -203,7 +203,15 @@ describe('identity: accounts, tokens and child devices', () => {
       expect(list.body).toEqual([expect.objectContaining({ id: family.child.deviceId, revokedAt: null })]);
 
       const socket = await connectAs(t, family.child.token);
-      expect(await emitWithAck(socket, 'session:ping', {})).toMatchObject({ ok: true, userId: family.child.id });
+      // stamped by the service's clock (five minutes ahead of the real one here)
+      t.clock.advance(5 * 60_000);
+      const before = t.clock.now().getTime();
+      const ping = await emitWithAck<{ ok: boolean; userId: string; at: string }>(socket, 'session:ping', {});
+      const after = t.clock.now().getTime();
+      t.clock.advance(-5 * 60_000);
+      expect(ping).toEqual({ ok: true, userId: family.child.id, at: expect.any(String) });
+      expect(Date.parse(ping.at)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(ping.at)).toBeLessThanOrEqual(after);
       const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
 
       const revoke = await t.http.delete(`/v1/children/${family.child.id}/devices/${family.child.deviceId}`).set(auth(family.guardian.token));

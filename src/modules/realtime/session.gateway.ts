@@ -1,6 +1,7 @@
 import { UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { Socket } from 'socket.io';
+import { Clock } from '../../common/clock';
 import { SocketProblemFilter } from '../../common/socket-exception.filter';
 import { socketValidationPipe } from '../../common/validation';
 import { socketActor, WsSessionGuard } from '../identity/ws-session.guard';
@@ -18,11 +19,14 @@ import { NotificationsService } from '../notifications/notifications.service';
 @UseFilters(SocketProblemFilter)
 @UsePipes(socketValidationPipe())
 export class SessionGateway {
-  constructor(private readonly notifications: NotificationsService) {}
+  constructor(
+    private readonly notifications: NotificationsService,
+    private readonly clock: Clock,
+  ) {}
 
   @SubscribeMessage('session:ping')
   ping(@ConnectedSocket() socket: Socket): { ok: true; userId: string; at: string } {
-    return { ok: true, userId: socketActor(socket).userId, at: new Date().toISOString() };
+    return { ok: true, userId: socketActor(socket).userId, at: this.clock.now().toISOString() };
   }
 
   /** The app got a `notification` event: no SMS fallback for it. Only its own user may confirm it. */
