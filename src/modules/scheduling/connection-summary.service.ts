@@ -40,20 +40,12 @@ export class ConnectionSummaryService {
 
   async compute(childId: string): Promise<ConnectionSummary> {
     const now = this.clock.now();
-    const period = async (days: number): Promise<PeriodSummary> => {
-      const [row] = await this.dataSource.query(
-        `SELECT count(*) FILTER (WHERE state = 'completed')::int AS completed,
-                count(*) FILTER (WHERE state = 'missed')::int AS missed,
-                coalesce(sum(talked_seconds) FILTER (WHERE state = 'completed'), 0)::int AS seconds
-           FROM call_occurrences WHERE child_id = $1 AND starts_at >= $2 AND starts_at < $3`,
-        [childId, new Date(now.getTime() - days * 86_400_000), now],
-      );
-      return { callsCompleted: row.completed, callsMissed: row.missed, minutesTalked: Math.round(row.seconds / 60) };
-    };
-    const [[last], completed, [zone]] = await Promise.all([
-      // the newest of the last completed call and, per conversation of the child, its newest message
-      // from the child or a parent (read backwards along the seq index)
+    const [[figures], completed] = await Promise.all([
       this.dataSource.query(
+        // last contact: the newest of the last completed call and, per conversation of the child, its
+        // newest message from the child or a parent (read backwards along the seq index);
+        // the household's zone: its latest call's, or the child's own before it has any;
+        // the calls of the last 7 and 30 days (24-hour days)
         `SELECT greatest(
                   (SELECT max(completed_at) FROM call_occurrences WHERE child_id = $1 AND state = 'completed'),
                   (SELECT max(latest.created_at)
@@ -64,28 +56,35 @@ export class ConnectionSummaryService {
                           AND (m.sender_id = $1 OR m.sender_id IN (SELECT fm.user_id FROM children c JOIN family_members fm ON fm.family_id = c.family_id
                                                                       WHERE c.user_id = $1 AND fm.role = 'parent'))
                         ORDER BY m.seq DESC LIMIT 1) latest
-                    WHERE cm.user_id = $1)) AS at`,
-        [childId],
+                    WHERE cm.user_id = $1)) AS at,
+                coalesce((SELECT time_zone FROM call_occurrences WHERE child_id = $1 ORDER BY starts_at DESC LIMIT 1),
+                         (SELECT time_zone FROM users WHERE id = $1)) AS tz,
+                p.*
+           FROM (SELECT count(*) FILTER (WHERE state = 'completed' AND starts_at >= $2::timestamptz - interval '168 hours')::int AS completed7,
+                        count(*) FILTER (WHERE state = 'missed' AND starts_at >= $2::timestamptz - interval '168 hours')::int AS missed7,
+                        coalesce(sum(talked_seconds) FILTER (WHERE state = 'completed' AND starts_at >= $2::timestamptz - interval '168 hours'), 0)::int AS seconds7,
+                        count(*) FILTER (WHERE state = 'completed')::int AS completed30,
+                        count(*) FILTER (WHERE state = 'missed')::int AS missed30,
+                        coalesce(sum(talked_seconds) FILTER (WHERE state = 'completed'), 0)::int AS seconds30
+                   FROM call_occurrences
+                  WHERE child_id = $1 AND starts_at >= $2::timestamptz - interval '720 hours' AND starts_at < $2) p`,
+        [childId, now],
       ),
       this.dataSource.query(
         `SELECT starts_at FROM call_occurrences WHERE child_id = $1 AND state = 'completed' AND starts_at < $2 ORDER BY starts_at DESC LIMIT 520`,
         [childId, now],
       ),
-      // the household's zone: its latest call's, or the child's own before it has any
-      this.dataSource.query(
-        `SELECT coalesce((SELECT time_zone FROM call_occurrences WHERE child_id = $1 ORDER BY starts_at DESC LIMIT 1), u.time_zone) AS tz FROM users u WHERE u.id = $1`,
-        [childId],
-      ),
     ]);
+    const period = (callsCompleted: number, callsMissed: number, seconds: number): PeriodSummary => ({ callsCompleted, callsMissed, minutesTalked: Math.round(seconds / 60) });
     return {
       childId,
-      lastContactAt: last?.at ? new Date(last.at).toISOString() : null,
-      last7Days: await period(7),
-      last30Days: await period(30),
+      lastContactAt: figures.at ? new Date(figures.at).toISOString() : null,
+      last7Days: period(figures.completed7, figures.missed7, figures.seconds7),
+      last30Days: period(figures.completed30, figures.missed30, figures.seconds30),
       weeklyStreak: weeklyStreak(
         completed.map((r: { starts_at: Date }) => new Date(r.starts_at)),
         now,
-        zone.tz as string,
+        figures.tz as string,
       ),
     };
   }
