@@ -14,21 +14,28 @@ export interface RefusalRow<Caller extends string> {
   ok: [Caller, number];
 }
 
+/** Who asks (named for the failure message), with which token, and the status they must get. */
+export type Refusal = [caller: string, token: string, status: number];
+
+/** Every caller gets its status from `call` as problem+json, and the database is as it was. */
+export async function expectRefused(t: TestApp, refusals: Refusal[], call: (token: string) => request.Test): Promise<void> {
+  const before = await t.snapshot();
+  for (const [caller, token, status] of refusals) {
+    const res = await call(token);
+    expect({ caller, status: res.status }).toEqual({ caller, status });
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  }
+  expect(await t.snapshot()).toEqual(before);
+}
+
 /**
- * A test per row, in order: every refused caller gets its status as problem+json and the database is
- * as it was; then the right caller succeeds. `app` and `callers` are read when the tests run (they
- * are set up in a beforeAll).
+ * A test per row, in order: every refused caller is refused (expectRefused); then the right caller
+ * succeeds. `app` and `callers` are read when the tests run (they are set up in a beforeAll).
  */
 export function itRefusesEachRow<Caller extends string>(app: () => TestApp, callers: () => Record<Caller, { token: string }>, rows: RefusalRow<Caller>[]): void {
   it.each(rows.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
-    const t = app();
-    const before = await t.snapshot();
-    for (const [caller, status] of Object.entries(row.refused) as [Caller, number][]) {
-      const res = await row.call(callers()[caller].token);
-      expect({ caller, status: res.status }).toEqual({ caller, status });
-      expect(res.headers['content-type']).toContain('application/problem+json');
-    }
-    expect(await t.snapshot()).toEqual(before);
+    const refusals = (Object.entries(row.refused) as [Caller, number][]).map(([caller, status]): Refusal => [caller, callers()[caller].token, status]);
+    await expectRefused(app(), refusals, row.call);
     const [caller, status] = row.ok;
     const res = await row.call(callers()[caller].token);
     expect({ caller, status: res.status, body: res.status === status ? undefined : res.body }).toEqual({ caller, status, body: undefined });
